@@ -1,0 +1,27 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    sales_closing_period_kind = fields.Selection(
+        related="company_id.sales_closing_period_kind", readonly=False
+    )
+    sales_closing_deadline_days = fields.Integer(
+        related="company_id.sales_closing_deadline_days", readonly=False
+    )
+    sales_closing_lock_sale = fields.Boolean(
+        related="company_id.sales_closing_lock_sale", readonly=False
+    )
+    sales_closing_lock_fiscalyear = fields.Boolean(
+        related="company_id.sales_closing_lock_fiscalyear", readonly=False
+    )
+    sales_closing_lock_tax = fields.Boolean(
+        related="company_id.sales_closing_lock_tax", readonly=False
+    )
+    sales_closing_lock_hard = fields.Boolean(
+        related="company_id.sales_closing_lock_hard", readonly=False
+    )
+    sales_closing_allow_redate = fields.Boolean(
+        related="company_id.sales_closing_allow_redate", readonly=False
+    )

@@ -1,0 +1,361 @@
+"""Demo data: two companies whose last three months of sales need closing.
+
+Loaded only on databases created with demo data (``demo/`` in the manifest),
+never on a test database unless a test calls :meth:`_load_demo` itself.
+Orders are made through Odoo's own flows (confirm, deliver, invoice, pay), so
+every screen of the closing addons shows real, consistent records.
+"""
+
+import logging
+import random
+from datetime import datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.tools import mute_logger
+
+_logger = logging.getLogger(__name__)
+
+COMPANIES = {
+    "cn": {
+        "name": "上海闭环贸易有限公司",
+        "country": "base.cn",
+        "currency": "base.CNY",
+        "city": "上海",
+        "street": "浦东新区世纪大道100号",
+        "vat": "91310115MA1K4ABC2X",
+        "warehouses": [("SH", "上海仓"), ("SZ", "深圳仓")],
+        "customers": [
+            ("北京华信科技有限公司", "base.cn", 200000.0),
+            ("广州明珠贸易有限公司", "base.cn", 80000.0),
+            ("杭州云帆电子商务有限公司", "base.cn", 150000.0),
+            ("成都天府餐饮管理有限公司", "base.cn", 30000.0),
+            ("深圳前海物流有限公司", "base.cn", 120000.0),
+        ],
+        "salespeople": [("li.wei", "李伟"), ("zhang.min", "张敏")],
+        "accountant": ("wang.fang", "王芳"),
+        "lang": "zh_CN",
+    },
+    "eu": {
+        "name": "Closing Europe GmbH",
+        "country": "base.de",
+        "currency": "base.EUR",
+        "city": "Hamburg",
+        "street": "Speicherstadt 12",
+        "vat": "DE123456788",
+        "warehouses": [("HH", "Hamburg"), ("MU", "Munich")],
+        "customers": [
+            ("Nordlicht Handels AG", "base.de", 50000.0),
+            ("Boulangerie Martin SARL", "base.fr", 8000.0),
+            ("Van Dijk Logistics B.V.", "base.nl", 25000.0),
+            ("Rossi Forniture S.r.l.", "base.it", 15000.0),
+            ("Alpine Outdoor GmbH", "base.at", 20000.0),
+        ],
+        "salespeople": [
+            ("anna.schmidt", "Anna Schmidt"),
+            ("marco.rossi", "Marco Rossi"),
+        ],
+        "accountant": ("julia.weber", "Julia Weber"),
+        "lang": "en_US",
+    },
+}
+
+PRODUCTS = [
+    # (default code, English name, Chinese name, price, cost, invoicing policy)
+    ("SC-DESK", "Standing Desk", "升降办公桌", 450.0, 260.0, "delivery"),
+    ("SC-CHAIR", "Ergonomic Chair", "人体工学椅", 320.0, 170.0, "delivery"),
+    ("SC-LAMP", "LED Desk Lamp", "LED台灯", 45.0, 18.0, "delivery"),
+    ("SC-MONITOR", "27-inch Monitor", "27寸显示器", 280.0, 190.0, "delivery"),
+    ("SC-INSTALL", "Installation Service", "安装服务", 120.0, 0.0, "order"),
+]
+
+# The states of the orders each company gets, oldest first.
+ORDER_PLAN = [
+    "paid",
+    "paid",
+    "overdue",
+    "invoiced",
+    "delivered",
+    "paid",
+    "overdue",
+    "partial",
+    "invoiced",
+    "delivered",
+    "confirmed",
+    "paid",
+    "partial",
+    "invoiced",
+    "confirmed",
+    "quotation",
+    "delivered",
+    "quotation",
+]
+
+
+class SalesClosingDemo(models.AbstractModel):
+    _name = "sales.closing.demo"
+    _description = "Sales Closing Demo Data Loader"
+
+    @api.model
+    def _load_demo(self, today=None):
+        today = today or fields.Date.context_today(self)
+        rng = random.Random(2026)
+        products = self._demo_products()
+        admin = self.env.ref("base.user_admin")
+        companies = self.env["res.company"]
+        for key, spec in COMPANIES.items():
+            company = self._demo_company(key, spec)
+            companies |= company
+            admin.write({"company_ids": [Command.link(company.id)]})
+            env = self.with_company(company).with_context(
+                allowed_company_ids=company.ids, tracking_disable=True
+            )
+            env._demo_stock(company, spec, products)
+            users = env._demo_users(company, spec)
+            customers = env._demo_customers(spec)
+            env._demo_orders(company, customers, products, users, today, rng)
+            env._demo_bank_lines(company, today)
+            env._demo_periods(company, users, today)
+        admin.write({"company_id": companies[0].id})
+        return True
+
+    # ------------------------------------------------------------------
+    def _demo_company(self, key, spec):
+        currency = self.env.ref(spec["currency"])
+        currency.active = True
+        company = self.env["res.company"].create(
+            {
+                "name": spec["name"],
+                "country_id": self.env.ref(spec["country"]).id,
+                "currency_id": currency.id,
+                "city": spec["city"],
+                "street": spec["street"],
+                "vat": spec["vat"],
+                "account_use_credit_limit": True,
+            }
+        )
+        installed = self.env["ir.module.module"].search(
+            [("name", "=", "l10n_cn"), ("state", "in", ("installed", "to install"))]
+        )
+        template = "cn" if key == "cn" and installed else "generic_coa"
+        # The chart is loaded while the demo data of this module loads, as
+        # Odoo's own localisation demo data does; the warning about a partly
+        # loaded registry does not apply to these already loaded models.
+        with mute_logger("odoo.addons.account.models.chart_template"):
+            self.env["account.chart.template"].try_loading(template, company)
+        # the generic chart sets its own currency; no entry exists yet
+        company.currency_id = currency
+        self.env.ref("base.user_root").write(
+            {"company_ids": [Command.link(company.id)]}
+        )
+        return company
+
+    def _demo_products(self):
+        products = self.env["product.product"]
+        for code, name, name_cn, price, cost, policy in PRODUCTS:
+            service = code == "SC-INSTALL"
+            product = self.env["product.product"].create(
+                {
+                    "name": name,
+                    "default_code": code,
+                    "type": "service" if service else "consu",
+                    "is_storable": not service,
+                    "list_price": price,
+                    "standard_price": cost,
+                    "invoice_policy": policy,
+                }
+            )
+            product.product_tmpl_id.with_context(lang="zh_CN").name = name_cn
+            products |= product
+        return products
+
+    def _demo_stock(self, company, spec, products):
+        warehouses = self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)]
+        )
+        code, name = spec["warehouses"][1]
+        warehouses |= self.env["stock.warehouse"].create(
+            {"name": name, "code": code, "company_id": company.id}
+        )
+        taxes = company.account_sale_tax_id
+        Quant = self.env["stock.quant"]
+        for product in products:
+            if taxes:
+                product.taxes_id = [Command.link(taxes.id)]
+            if not product.is_storable:
+                continue
+            for qty, warehouse in zip((60, 25), warehouses, strict=False):
+                Quant._update_available_quantity(product, warehouse.lot_stock_id, qty)
+
+    def _demo_users(self, company, spec):
+        users = self.env["res.users"]
+        groups = {
+            "sales": self.env.ref("sales_closing.group_closing_user"),
+            "accountant": self.env.ref("sales_closing.group_closing_accountant"),
+        }
+        logins = [(login, name, "sales") for login, name in spec["salespeople"]]
+        logins.append((*spec["accountant"], "accountant"))
+        for login, name, role in logins:
+            users |= (
+                self.env["res.users"]
+                .with_context(no_reset_password=True)
+                .create(
+                    {
+                        "name": name,
+                        "login": login,
+                        "password": login,
+                        "lang": spec["lang"] if spec["lang"] == "en_US" else "en_US",
+                        "company_id": company.id,
+                        "company_ids": [Command.set(company.ids)],
+                        "groups_id": [Command.link(groups[role].id)],
+                    }
+                )
+            )
+        return users
+
+    def _demo_customers(self, spec):
+        return self.env["res.partner"].create(
+            [
+                {
+                    "name": name,
+                    "is_company": True,
+                    "country_id": self.env.ref(country).id,
+                    "lang": "zh_CN" if country == "base.cn" else "en_US",
+                    "credit_limit": limit,
+                    "email": f"ar{index}@example.com",
+                }
+                for index, (name, country, limit) in enumerate(spec["customers"])
+            ]
+        )
+
+    def _demo_orders(self, company, customers, products, users, today, rng):
+        salespeople = users[:2]
+        term_30 = self.env.ref("account.account_payment_term_30days")
+        start = today.replace(day=1) - relativedelta(months=2)
+        span = (today - start).days
+        count = len(ORDER_PLAN)
+        for index, state in enumerate(ORDER_PLAN):
+            # spread from the first day of the month before last to today
+            day = start + timedelta(days=(span * index) // (count - 1))
+            customer = customers[index % len(customers)]
+            lines = [
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "product_uom_qty": rng.randint(2, 8),
+                        "discount": rng.choice((0, 0, 5, 10)),
+                    }
+                )
+                for product in rng.sample(list(products[:4]), 2)
+            ]
+            if index % 3 == 0:
+                lines.append(Command.create({"product_id": products[4].id}))
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": customer.id,
+                    "user_id": salespeople[index % 2].id,
+                    "company_id": company.id,
+                    "payment_term_id": term_30.id,
+                    "order_line": lines,
+                }
+            )
+            moment = datetime.combine(day, time(10, 0))
+            if state != "quotation":
+                order.action_confirm()
+            order.date_order = moment
+            if state in ("quotation", "confirmed"):
+                continue
+            self._demo_deliver(order, moment, partial=state == "partial")
+            if state in ("delivered", "partial"):
+                continue
+            invoice_day = day
+            invoice = order._create_invoices()
+            invoice.invoice_date = invoice_day
+            invoice.action_post()
+            if state == "paid":
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move", active_ids=invoice.ids
+                ).create(
+                    {"payment_date": min(today, invoice_day + timedelta(days=12))}
+                )._create_payments()
+
+    def _demo_deliver(self, order, moment, partial=False):
+        for picking in order.picking_ids:
+            for move in picking.move_ids:
+                move.quantity = (
+                    max(1.0, move.product_uom_qty // 2)
+                    if partial
+                    else move.product_uom_qty
+                )
+                move.picked = True
+            picking._action_done()
+            picking.date_done = moment + timedelta(days=2)
+
+    def _demo_bank_lines(self, company, today):
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+        )
+        invoices = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+            ],
+            order="invoice_date",
+        )
+        values = [
+            {
+                "journal_id": journal.id,
+                "date": min(today, invoice.invoice_date + timedelta(days=10)),
+                "payment_ref": f"Payment {invoice.name} {invoice.partner_id.name}",
+                "partner_name": invoice.partner_id.name,
+                "amount": invoice.amount_total,
+            }
+            for invoice in invoices
+        ]
+        values += [
+            {
+                "journal_id": journal.id,
+                "date": today - relativedelta(days=days),
+                "payment_ref": label,
+                "amount": amount,
+            }
+            for days, label, amount in (
+                (40, "Bank fee / 手续费", -12.5),
+                (35, "Salary November", -4200.0),
+                (5, "Unknown transfer 8842", 310.0),
+            )
+        ]
+        self.env["account.bank.statement.line"].create(values)
+
+    def _demo_periods(self, company, users, today):
+        Period = self.env["sales.closing.period"]
+        first = today.replace(day=1) - relativedelta(months=2)
+        periods = Period.browse()
+        for months in range(3):
+            periods |= Period._create_for(company, first + relativedelta(months=months))
+        review = self.env["sales.closing.check.kind"].create(
+            {
+                "name": "Review sales commissions",
+                "code": f"review_commissions_{company.id}",
+                "is_manual": True,
+                "company_id": company.id,
+                "user_id": users[0].id,
+            }
+        )
+        periods._ensure_check_lines()
+        for period in periods:
+            for line in period.check_line_ids.filtered(lambda ln: not ln.is_manual):
+                line._run()
+            period.state = "in_progress"
+        # close the oldest period, waiving what the demo leaves open
+        oldest = periods.sorted("date_from")[0]
+        manual = oldest.check_line_ids.filtered(lambda ln: ln.kind_id == review)
+        manual.write({"status": "ok", "comment": "Commissions agreed with sales."})
+        failed = oldest.check_line_ids.filtered("is_blocking_open")
+        failed.write({"waiver_reason": "Demo: accepted by the finance manager."})
+        failed.filtered(lambda ln: ln.status == "failed").action_waive()
+        failed.filtered(lambda ln: ln.status == "pending").status = "ok"
+        oldest.action_close()
+        _logger.info("Sales Closing demo data loaded for %s", company.name)

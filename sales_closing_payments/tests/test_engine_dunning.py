@@ -1,0 +1,266 @@
+"""Unit tests of the pure-Python dunning engine (no Odoo model)."""
+
+import unittest
+from datetime import date, timedelta
+from decimal import Decimal
+
+from odoo.addons.sales_closing_payments.engine import dunning
+
+LEVELS = [
+    {
+        "sequence": 1,
+        "days": -3,
+        "block_orders": False,
+        "send_email": True,
+        "send_letter": False,
+    },
+    {
+        "sequence": 2,
+        "days": 7,
+        "block_orders": False,
+        "send_email": True,
+        "send_letter": False,
+    },
+    {
+        "sequence": 3,
+        "days": 15,
+        "block_orders": True,
+        "send_email": True,
+        "send_letter": True,
+    },
+    {
+        "sequence": 4,
+        "days": 30,
+        "block_orders": True,
+        "send_email": True,
+        "send_letter": True,
+    },
+]
+DUE = date(2024, 5, 1)
+
+
+def seqs(levels):
+    """Return the sequences of a list of level dicts."""
+    return [level["sequence"] for level in levels]
+
+
+class TestLevelFor(unittest.TestCase):
+    """level_for."""
+
+    def test_progression_one_level_at_a_time(self):
+        """Each level is reached on its day relative to the due date."""
+        cases = [
+            (DUE - timedelta(days=4), None, None),
+            (DUE - timedelta(days=3), None, 1),
+            (DUE + timedelta(days=6), 1, None),
+            (DUE + timedelta(days=7), 1, 2),
+            (DUE + timedelta(days=15), 2, 3),
+            (DUE + timedelta(days=30), 3, 4),
+            (DUE + timedelta(days=90), 4, None),
+        ]
+        for today, last, expected in cases:
+            with self.subTest(today=today, last=last):
+                decision = dunning.level_for(DUE, today, LEVELS, last)
+                self.assertEqual(
+                    decision.level and decision.level["sequence"], expected
+                )
+                self.assertEqual(decision.skipped, [])
+
+    def test_never_backwards_never_twice(self):
+        """A level already sent (or a higher one) is not sent again."""
+        self.assertIsNone(
+            dunning.level_for(DUE, DUE + timedelta(days=16), LEVELS, 3).level
+        )
+        self.assertIsNone(
+            dunning.level_for(DUE, DUE + timedelta(days=8), LEVELS, 4).level
+        )
+        self.assertIsNone(
+            dunning.level_for(
+                DUE, DUE + timedelta(days=8), LEVELS, {"sequence": 2}
+            ).level
+        )
+
+    def test_skipped_levels_are_reported(self):
+        """Several levels due at once: highest sent, others reported."""
+        decision = dunning.level_for(DUE, DUE + timedelta(days=20), LEVELS, None)
+        self.assertEqual(decision.level["sequence"], 3)
+        self.assertEqual(seqs(decision.skipped), [1, 2])
+        decision = dunning.level_for(DUE, DUE + timedelta(days=45), LEVELS, False)
+        self.assertEqual(decision.level["sequence"], 4)
+        self.assertEqual(seqs(decision.skipped), [1, 2, 3])
+        decision = dunning.level_for(DUE, DUE + timedelta(days=31), LEVELS, 2)
+        self.assertEqual((decision.level["sequence"], seqs(decision.skipped)), (4, [3]))
+
+    def test_unordered_levels_and_validation(self):
+        """Input order is irrelevant; inconsistent levels raise."""
+        decision = dunning.level_for(
+            DUE, DUE + timedelta(days=8), list(reversed(LEVELS)), 1
+        )
+        self.assertEqual(decision.level["sequence"], 2)
+        with self.assertRaises(ValueError):
+            dunning.normalise_levels(
+                [{"sequence": 1, "days": 10}, {"sequence": 2, "days": 5}]
+            )
+        with self.assertRaises(ValueError):
+            dunning.normalise_levels(
+                [{"sequence": 1, "days": 1}, {"sequence": 1, "days": 5}]
+            )
+        self.assertEqual(
+            dunning.level_for(DUE, DUE + timedelta(days=99), [], None),
+            dunning.LevelDecision(None, []),
+        )
+
+
+class TestPlanRun(unittest.TestCase):
+    """plan_run grouping per partner."""
+
+    def test_grouping(self):
+        """Lines per partner, level, totals, block flag, paid ignored."""
+        today = date(2024, 6, 1)
+        invoices = [
+            {
+                "id": 11,
+                "partner_id": 1,
+                "due_date": date(2024, 5, 20),
+                "residual": Decimal("100"),
+                "last_level_sent": 1,
+            },
+            {
+                "id": 12,
+                "partner_id": 1,
+                "due_date": date(2024, 5, 10),
+                "residual": Decimal("50.5"),
+                "last_level_sent": None,
+            },
+            {
+                "id": 21,
+                "partner_id": 2,
+                "due_date": date(2024, 5, 31),
+                "residual": Decimal("80"),
+                "last_level_sent": 1,
+            },
+            {
+                "id": 31,
+                "partner_id": 3,
+                "due_date": date(2024, 4, 1),
+                "residual": Decimal("0"),
+                "last_level_sent": 2,
+            },
+            {
+                "id": 41,
+                "partner_id": 4,
+                "due_date": date(2024, 6, 3),
+                "residual": Decimal("10"),
+                "last_level_sent": 0,
+            },
+        ]
+        plan = dunning.plan_run(invoices, today, LEVELS)
+        self.assertEqual([group["partner_id"] for group in plan], [1, 4])
+        first = plan[0]
+        self.assertEqual(first["level"]["sequence"], 3)
+        self.assertTrue(first["block_orders"])
+        self.assertEqual(first["total_residual"], Decimal("150.5"))
+        self.assertEqual(first["skipped_levels"], [1, 2])
+        self.assertEqual(
+            [
+                (
+                    line["invoice_id"],
+                    line["level"],
+                    line["skipped"],
+                    line["days_overdue"],
+                )
+                for line in first["lines"]
+            ],
+            [(12, 3, [1, 2], 22), (11, 2, [], 12)],
+        )
+        courtesy = plan[1]
+        self.assertEqual(courtesy["level"]["sequence"], 1)
+        self.assertFalse(courtesy["block_orders"])
+        self.assertEqual(courtesy["lines"][0]["days_overdue"], -2)
+
+    def test_block_persists_from_previous_level(self):
+        """A partner whose open invoice already got a blocking level stays blocked."""
+        today = date(2024, 6, 1)
+        invoices = [
+            {
+                "id": 1,
+                "partner_id": 7,
+                "due_date": date(2024, 4, 1),
+                "residual": Decimal("10"),
+                "last_level_sent": 4,
+            },
+            {
+                "id": 2,
+                "partner_id": 7,
+                "due_date": date(2024, 6, 3),
+                "residual": Decimal("10"),
+                "last_level_sent": None,
+            },
+        ]
+        plan = dunning.plan_run(invoices, today, LEVELS)
+        self.assertEqual(len(plan), 1)
+        self.assertEqual(plan[0]["level"]["sequence"], 1)
+        self.assertTrue(plan[0]["block_orders"])
+        self.assertEqual([line["invoice_id"] for line in plan[0]["lines"]], [2])
+
+    def test_nothing_to_send(self):
+        """No invoices or nothing due gives an empty plan."""
+        self.assertEqual(dunning.plan_run([], date(2024, 6, 1), LEVELS), [])
+        invoice = {
+            "id": 1,
+            "partner_id": 1,
+            "due_date": date(2024, 7, 1),
+            "residual": "5",
+            "last_level_sent": None,
+        }
+        self.assertEqual(dunning.plan_run([invoice], date(2024, 6, 1), LEVELS), [])
+
+
+class TestShouldEscalate(unittest.TestCase):
+    """should_escalate with and without promises to pay."""
+
+    TODAY = date(2024, 6, 1)
+
+    def test_threshold(self):
+        """Escalate only once the threshold level is reached (new or already sent)."""
+        self.assertTrue(dunning.should_escalate([{"level": 4}], 4, [], self.TODAY))
+        self.assertTrue(
+            dunning.should_escalate(
+                [{"last_level_sent": 4}, {"level": 2}], 4, [], self.TODAY
+            )
+        )
+        self.assertTrue(
+            dunning.should_escalate([{"level": 4}], LEVELS[2], [], self.TODAY)
+        )
+        self.assertFalse(dunning.should_escalate([{"level": 3}], 4, [], self.TODAY))
+        self.assertFalse(dunning.should_escalate([], 4, [], self.TODAY))
+        self.assertFalse(dunning.should_escalate([{"level": None}], 0, [], self.TODAY))
+
+    def test_pending_promise_blocks(self):
+        """An unkept promise dated today or later holds the escalation back."""
+        lines = [{"level": 4}]
+        self.assertFalse(
+            dunning.should_escalate(
+                lines, 4, [(self.TODAY, Decimal("50"), False)], self.TODAY
+            )
+        )
+        self.assertFalse(
+            dunning.should_escalate(
+                lines, 4, [(self.TODAY + timedelta(days=5), "10", False)], self.TODAY
+            )
+        )
+
+    def test_broken_kept_or_empty_promises_do_not_block(self):
+        """Broken (past, unkept), already kept and zero promises do not protect."""
+        lines = [{"level": 4}]
+        promises = [
+            (self.TODAY - timedelta(days=1), Decimal("50"), False),
+            (self.TODAY + timedelta(days=3), Decimal("50"), True),
+            (self.TODAY + timedelta(days=3), Decimal("0"), False),
+        ]
+        self.assertTrue(dunning.should_escalate(lines, 4, promises, self.TODAY))
+        self.assertTrue(dunning.should_escalate(lines, 4, None, self.TODAY))
+
+
+if __name__ == "__main__":
+    unittest.main()

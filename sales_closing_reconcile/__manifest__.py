@@ -1,0 +1,16 @@
+# Copyright 2026 Sales Closing contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Sales Closing Reconciliation",
+    "summary": "Bank and gateway statement import, automatic matching, "
+    "review screen and differences report for the sales close",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/sales-closing/sales_closing",
+    "author": "Sales Closing contributors",
+    "license": "LGPL-3",
+    "depends": ["sales_closing", "account_statement_import_file", "queue_job"],
+    "data": [
+        "views/res_config_settings_views.xml",
+    ],
+}
