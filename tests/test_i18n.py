@@ -4,13 +4,14 @@ from pathlib import Path
 
 import polib
 
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, tagged
 from odoo.tools.translate import TranslationModuleReader
 
 REPO = Path(__file__).resolve().parent.parent
 ADDONS = ("sales_closing", "sales_closing_payments", "sales_closing_reconcile")
 
 
+@tagged("post_install", "-at_install")
 class TestZhCnComplete(TransactionCase):
     def test_every_term_translated(self):
         for addon in ADDONS:

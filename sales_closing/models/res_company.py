@@ -40,3 +40,16 @@ class ResCompany(models.Model):
         "first open period; each re-dating is logged. When not set, such "
         "entries are refused.",
     )
+    sales_closing_flux_amount = fields.Monetary(
+        string="Materiality Amount",
+        currency_field="currency_id",
+        default=10000.0,
+        help="A flux variance needs an explanation before the close when it "
+        "reaches this amount and the materiality percentage.",
+    )
+    sales_closing_flux_pct = fields.Float(
+        string="Materiality (%)",
+        default=10.0,
+        help="A flux variance needs an explanation before the close when it "
+        "reaches this percentage and the materiality amount.",
+    )

@@ -25,3 +25,9 @@ class ResConfigSettings(models.TransientModel):
     sales_closing_allow_redate = fields.Boolean(
         related="company_id.sales_closing_allow_redate", readonly=False
     )
+    sales_closing_flux_amount = fields.Monetary(
+        related="company_id.sales_closing_flux_amount", readonly=False
+    )
+    sales_closing_flux_pct = fields.Float(
+        related="company_id.sales_closing_flux_pct", readonly=False
+    )

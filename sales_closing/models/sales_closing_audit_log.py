@@ -31,6 +31,7 @@ class SalesClosingAuditLog(models.Model):
             ("reopen", "Reopened"),
             ("reclose", "Closed again"),
             ("waive", "Check waived"),
+            ("redate", "Re-dated"),
         ],
         required=True,
         readonly=True,

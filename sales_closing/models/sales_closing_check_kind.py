@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from ..engine.sequence import sequence_issues
 
 
 class SalesClosingCheckKind(models.Model):
@@ -42,7 +46,33 @@ class SalesClosingCheckKind(models.Model):
     user_id = fields.Many2one(
         "res.users",
         string="Default Responsible",
-        help="Responsible of the check lines this kind creates in new periods.",
+        help="Responsible (preparer) of the check lines this kind creates in "
+        "new periods.",
+    )
+    reviewer_id = fields.Many2one(
+        "res.users",
+        string="Default Reviewer",
+        help="When set, each item of this check must be signed off by its "
+        "preparer and then by this reviewer before the period closes.",
+    )
+    due_days = fields.Integer(
+        help="Days after the period end by which the item is due; manual "
+        "tasks roll forward to each new period with this due date.",
+    )
+    depends_on_ids = fields.Many2many(
+        "sales.closing.check.kind",
+        "sales_closing_check_kind_dependency_rel",
+        "kind_id",
+        "depends_on_id",
+        string="Depends On",
+        help="Checks that must be OK or waived before this one can be "
+        "signed off or ticked.",
+    )
+    company_setting_ids = fields.One2many(
+        "sales.closing.check.kind.company",
+        "kind_id",
+        string="Company Settings",
+        help="Severity, responsible and reviewer of this check per company.",
     )
 
     _sql_constraints = [
@@ -66,6 +96,34 @@ class SalesClosingCheckKind(models.Model):
                         code=kind.code,
                     )
                 )
+
+    @api.constrains("depends_on_ids")
+    def _check_dependency_cycle(self):
+        if self._has_cycle("depends_on_ids"):
+            raise UserError(
+                self.env._("Checks cannot depend on each other in a cycle.")
+            )
+
+    def _line_values(self, period):
+        """Values of the checklist item this kind creates in ``period``."""
+        self.ensure_one()
+        setting = self.company_setting_ids.filtered(
+            lambda s: s.company_id == period.company_id
+        )[:1]
+        company = period.company_id
+
+        def member(user):
+            # default users of a shared check may not work for this company
+            return user if company in user.company_ids else user.browse()
+
+        return {
+            "period_id": period.id,
+            "kind_id": self.id,
+            "user_id": (setting.user_id or member(self.user_id) or period.user_id).id,
+            "reviewer_id": (setting.reviewer_id or member(self.reviewer_id)).id,
+            "severity": setting.severity or self.severity,
+            "due_date": period.date_to + timedelta(days=self.due_days),
+        }
 
     def _evaluate(self, period):
         """Run this automatic check on ``period`` and return its result dict."""
@@ -155,3 +213,29 @@ class SalesClosingCheckKind(models.Model):
             ("date", "<=", fields.Date.to_string(period.date_to)),
         ]
         return self._read_group_result("account.bank.statement.line", domain, "amount")
+
+    def _check_invoice_sequence(self, period):
+        """Gaps or duplicates in the numbers of posted customer invoices."""
+        domain = [
+            ("company_id", "=", period.company_id.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("date", ">=", fields.Date.to_string(period.date_from)),
+            ("date", "<=", fields.Date.to_string(period.date_to)),
+        ]
+        names = [
+            row["name"]
+            for row in self.env["account.move"].search_read(domain, ["name"])
+        ]
+        issues = sequence_issues(names)
+        count = len(issues["gaps"]) + len(issues["duplicates"])
+        if issues["duplicates"]:
+            domain = domain + [("name", "in", issues["duplicates"])]
+        elif issues["gaps"]:
+            # the invoices of the sequences that have a gap
+            prefixes = sorted({gap[0] for gap in issues["gaps"]})
+            domain = domain + ["|"] * (len(prefixes) - 1)
+            domain += [("name", "=like", f"{prefix}%") for prefix in prefixes]
+        else:
+            domain = domain + [("id", "=", 0)]
+        return {"res_model": "account.move", "domain": domain, "count": count}

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.safe_eval import safe_eval
 
+from ..engine.checklist import fingerprint
+
 
 class SalesClosingCheckLine(models.Model):
     _name = "sales.closing.check.line"
@@ -49,6 +51,25 @@ class SalesClosingCheckLine(models.Model):
     waiver_reason = fields.Text(tracking=True)
     comment = fields.Text(help="Comment of the responsible on a manual task.")
     is_blocking_open = fields.Boolean(compute="_compute_is_blocking_open")
+    due_date = fields.Date()
+    reviewer_id = fields.Many2one(
+        "res.users", string="Reviewer", tracking=True, check_company=True
+    )
+    prepared_by_id = fields.Many2one(
+        "res.users", string="Prepared By", readonly=True, copy=False
+    )
+    prepared_date = fields.Datetime(readonly=True, copy=False)
+    reviewed_by_id = fields.Many2one(
+        "res.users", string="Reviewed By", readonly=True, copy=False, tracking=True
+    )
+    reviewed_date = fields.Datetime(readonly=True, copy=False)
+    review_fingerprint = fields.Char(readonly=True, copy=False)
+    blocked_by_ids = fields.Many2many(
+        "sales.closing.check.line",
+        compute="_compute_blocked_by_ids",
+        string="Waiting For",
+        help="Items this one depends on that are not OK or waived yet.",
+    )
 
     _sql_constraints = [
         (
@@ -66,6 +87,16 @@ class SalesClosingCheckLine(models.Model):
                 "waived",
             )
 
+    @api.depends("kind_id.depends_on_ids", "period_id.check_line_ids.status")
+    def _compute_blocked_by_ids(self):
+        for line in self:
+            line.blocked_by_ids = line.period_id.check_line_ids.filtered(
+                lambda other, line=line: (
+                    other.kind_id in line.kind_id.depends_on_ids
+                    and other.status not in ("ok", "waived")
+                )
+            )
+
     def _run(self):
         now = fields.Datetime.now()
         for line in self:
@@ -79,7 +110,85 @@ class SalesClosingCheckLine(models.Model):
             }
             if line.status != "waived" or not result["count"]:
                 values["status"] = "failed" if result["count"] else "ok"
+            stale = line.review_fingerprint and line.review_fingerprint != fingerprint(
+                values["count"], values["amount"]
+            )
+            if stale:
+                values.update(
+                    reviewed_by_id=False, reviewed_date=False, review_fingerprint=False
+                )
             line.write(values)
+            if stale:
+                line.message_post(
+                    body=self.env._(
+                        "The figures changed since the review: the reviewer must "
+                        "sign off again."
+                    )
+                )
+
+    def _check_not_blocked(self):
+        for line in self:
+            if line.blocked_by_ids:
+                raise UserError(
+                    self.env._(
+                        "%(item)s waits for: %(others)s.",
+                        item=line.name,
+                        others=", ".join(line.blocked_by_ids.mapped("name")),
+                    )
+                )
+            if line.period_id.state == "closed":
+                raise UserError(self.env._("Period %s is closed.", line.period_id.name))
+
+    def action_sign_prepare(self):
+        """The preparer signs the item off as done on their side."""
+        self._check_not_blocked()
+        is_manager = self.env.user.has_group("sales_closing.group_closing_manager")
+        for line in self:
+            if line.user_id != self.env.user and not is_manager:
+                raise AccessError(
+                    self.env._("Only %s can sign off as preparer.", line.user_id.name)
+                )
+            if line.status not in ("ok", "waived"):
+                raise UserError(
+                    self.env._(
+                        "%s is not OK or waived: it cannot be signed off.", line.name
+                    )
+                )
+        self.write(
+            {"prepared_by_id": self.env.uid, "prepared_date": fields.Datetime.now()}
+        )
+        return True
+
+    def action_sign_review(self):
+        """The reviewer approves the preparer's work on these figures."""
+        self._check_not_blocked()
+        is_manager = self.env.user.has_group("sales_closing.group_closing_manager")
+        for line in self:
+            if not line.prepared_by_id:
+                raise UserError(
+                    self.env._(
+                        "%s must be signed off by its preparer first.", line.name
+                    )
+                )
+            if line.prepared_by_id == self.env.user:
+                raise UserError(
+                    self.env._(
+                        "%s was prepared by you: another person must review it.",
+                        line.name,
+                    )
+                )
+            if line.reviewer_id != self.env.user and not is_manager:
+                raise AccessError(
+                    self.env._("Only %s can review this item.", line.reviewer_id.name)
+                )
+            line.write(
+                {
+                    "reviewed_by_id": self.env.uid,
+                    "reviewed_date": fields.Datetime.now(),
+                    "review_fingerprint": fingerprint(line.count, line.amount),
+                }
+            )
+        return True
 
     def action_open_records(self):
         """Open exactly the records that made this check fail."""
@@ -95,6 +204,7 @@ class SalesClosingCheckLine(models.Model):
         }
 
     def action_mark_done(self):
+        self._check_not_blocked()
         for line in self:
             if not line.is_manual:
                 raise UserError(

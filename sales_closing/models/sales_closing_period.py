@@ -1,8 +1,9 @@
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 
@@ -48,12 +49,48 @@ class SalesClosingPeriod(models.Model):
         check_company=True,
     )
     deadline = fields.Date(tracking=True)
+    reopen_user_id = fields.Many2one(
+        "res.users",
+        string="Reopened For",
+        readonly=True,
+        copy=False,
+        help="While reopened: the only user who may change its documents. "
+        "Empty: everyone.",
+    )
+    reopen_end_datetime = fields.Datetime(
+        string="Reopened Until", readonly=True, copy=False
+    )
+    lock_exception_ids = fields.One2many(
+        "account.lock_exception",
+        "sales_closing_period_id",
+        string="Lock Date Exceptions",
+        readonly=True,
+    )
+    hard_lock_at_close = fields.Boolean(
+        related="company_id.sales_closing_lock_hard",
+        help="Closing sets the hard lock date: it cannot be undone.",
+    )
     check_line_ids = fields.One2many(
         "sales.closing.check.line", "period_id", string="Checklist"
+    )
+    flux_line_ids = fields.One2many(
+        "sales.closing.flux.line", "period_id", string="Flux Analysis"
+    )
+    blocking_summary = fields.Html(
+        compute="_compute_blocking_summary",
+        help="Blocking items and their owners, for the dashboard.",
     )
     audit_log_ids = fields.One2many(
         "sales.closing.audit.log", "period_id", string="Audit Log"
     )
+    package_ids = fields.One2many(
+        "sales.closing.package",
+        "period_id",
+        string="Closing Packages",
+        groups="sales_closing.group_closing_accountant,"
+        "sales_closing.group_closing_auditor",
+    )
+    package_count = fields.Integer(compute="_compute_package_count")
     last_run = fields.Datetime(readonly=True, copy=False)
     progress = fields.Float(compute="_compute_checklist_status")
     blocking_count = fields.Integer(
@@ -89,6 +126,16 @@ class SalesClosingPeriod(models.Model):
                 period.color = 1
             else:
                 period.color = 0
+
+    @api.depends("check_line_ids.status", "check_line_ids.user_id")
+    def _compute_blocking_summary(self):
+        for period in self:
+            items = period.check_line_ids.filtered("is_blocking_open")
+            period.blocking_summary = Markup("").join(
+                Markup("<div>%s: %s</div>")
+                % (item.name, item.user_id.name or self.env._("nobody"))
+                for item in items
+            )
 
     @api.depends("deadline", "state")
     def _compute_is_late(self):
@@ -199,21 +246,14 @@ class SalesClosingPeriod(models.Model):
     # Checklist
     # ------------------------------------------------------------------
     def _ensure_check_lines(self):
+        """Create the missing checklist items, manual tasks rolled forward."""
         kinds = self.env["sales.closing.check.kind"].search([])
         new_lines = []
         for period in self:
-            existing = period.check_line_ids.kind_id
-            for kind in kinds - existing:
+            for kind in kinds - period.check_line_ids.kind_id:
                 if kind.company_id and kind.company_id != period.company_id:
                     continue
-                new_lines.append(
-                    {
-                        "period_id": period.id,
-                        "kind_id": kind.id,
-                        "user_id": (kind.user_id or period.user_id).id,
-                        "severity": kind.severity,
-                    }
-                )
+                new_lines.append(kind._line_values(period))
         if new_lines:
             self.env["sales.closing.check.line"].create(new_lines)
 
@@ -222,6 +262,7 @@ class SalesClosingPeriod(models.Model):
         self._ensure_check_lines()
         for period in self:
             period.check_line_ids.filtered(lambda line: not line.is_manual)._run()
+            period._compute_flux()
             period.last_run = fields.Datetime.now()
             if period.state == "draft":
                 period.state = "in_progress"
@@ -281,14 +322,13 @@ class SalesClosingPeriod(models.Model):
                         "Run the checks of period %s before closing it.", period.name
                     )
                 )
-            open_items = period.check_line_ids.filtered("is_blocking_open")
-            if open_items:
+            reasons = period._close_blockers()
+            if reasons:
                 raise UserError(
                     self.env._(
-                        "Period %(period)s cannot be closed: blocking checks are "
-                        "not ok or waived: %(checks)s",
+                        "Period %(period)s cannot be closed:\n%(reasons)s",
                         period=period.name,
-                        checks=", ".join(open_items.mapped("name")),
+                        reasons="\n".join(reasons),
                     )
                 )
             lock_values = period._lock_values()
@@ -297,9 +337,238 @@ class SalesClosingPeriod(models.Model):
                 # being allowed to edit the company record otherwise.
                 period.company_id.sudo().write(lock_values)
             action = "close" if period.state != "reopened" else "reclose"
+            if action == "reclose":
+                revoked = period._revoke_lock_exceptions()
+                lock_values = {**lock_values, "revoked_lock_exceptions": revoked.ids}
             period.state = "closed"
             period._log(action, details=str(lock_values))
+            # sudo: packages are sealed records that only the close writes;
+            # nobody, managers included, has create access on them.
+            self.env["sales.closing.package"].sudo()._create_for_period(period)
         return True
+
+    def _compute_package_count(self):
+        # sudo: only a count, shown to whoever can read the period.
+        counts = dict(
+            self.env["sales.closing.package"]
+            .sudo()
+            ._read_group([("period_id", "in", self.ids)], ["period_id"], ["__count"])
+        )
+        for period in self:
+            period.package_count = counts.get(period._origin, 0)
+
+    def action_open_packages(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Closing Packages of %s", self.name),
+            "res_model": "sales.closing.package",
+            "view_mode": "list,form",
+            "domain": [("period_id", "=", self.id)],
+        }
+
+    def _compute_flux(self):
+        self.env["sales.closing.flux.line"]._refresh(self)
+
+    def _close_blockers(self):
+        """Everything that prevents closing this period, in plain words."""
+        self.ensure_one()
+        reasons = []
+        for line in self.check_line_ids:
+            if line.is_blocking_open:
+                reasons.append(
+                    self.env._(
+                        "%(item)s is %(status)s: it must be OK or waived.",
+                        item=line.name,
+                        status=dict(
+                            line._fields["status"]._description_selection(self.env)
+                        )[line.status],
+                    )
+                )
+            if line.reviewer_id:
+                if not line.prepared_by_id:
+                    reasons.append(
+                        self.env._("%s is not signed off by its preparer.", line.name)
+                    )
+                if not line.reviewed_by_id:
+                    reasons.append(
+                        self.env._("%s is not signed off by its reviewer.", line.name)
+                    )
+        unexplained = self.flux_line_ids.filtered(
+            lambda flux: flux.needs_explanation and not flux.explanation
+        )
+        for flux in unexplained:
+            reasons.append(
+                self.env._(
+                    "The variance of %(key)s (%(dimension)s) needs an explanation.",
+                    key=flux.name,
+                    dimension=dict(
+                        flux._fields["dimension"]._description_selection(self.env)
+                    )[flux.dimension],
+                )
+            )
+        return reasons
+
+    # ------------------------------------------------------------------
+    # Reopen and locks on accounting documents
+    # ------------------------------------------------------------------
+    def action_reopen(self):
+        """Open the reopen wizard (closing managers only)."""
+        self.ensure_one()
+        if not self.env.user.has_group("sales_closing.group_closing_manager"):
+            raise AccessError(self.env._("Only closing managers can reopen a period."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reopen %s", self.name),
+            "res_model": "sales.closing.reopen.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_period_id": self.id},
+        }
+
+    def _revoke_lock_exceptions(self):
+        """Revoke the still active lock exceptions of the reopenings of ``self``."""
+        # sudo + search: Odoo recreates exceptions (keeping their period) when a
+        # lock date moves, so the active ones are searched, not cached.
+        exceptions = (
+            self.env["account.lock_exception"]
+            .sudo()
+            .search(
+                [("sales_closing_period_id", "in", self.ids), ("state", "=", "active")]
+            )
+        )
+        if exceptions:
+            # action_revoke requires Odoo's accounting administrator group,
+            # which closing managers need not have: revoke as the superuser.
+            exceptions.with_user(SUPERUSER_ID).action_revoke()
+        self.sudo().write({"reopen_user_id": False, "reopen_end_datetime": False})
+        return exceptions
+
+    def _is_closed_for_user(self):
+        """Closed, or reopened for another user only, or reopened until a past time."""
+        self.ensure_one()
+        if self.state == "closed":
+            return True
+        if self.state != "reopened":
+            return False
+        if self.reopen_user_id and self.reopen_user_id != self.env.user:
+            return True
+        return bool(
+            self.reopen_end_datetime
+            and self.reopen_end_datetime < fields.Datetime.now()
+        )
+
+    @api.model
+    def _closed_period_for(self, company, dates):
+        """Periods of ``company`` closed for the current user covering any of ``dates``.
+
+        One query whatever the number of dates (and companies); returned
+        in sudo, since documents are checked for users who may not read
+        closing periods.
+        """
+        dates = [day for day in dates if day]
+        if not company or not dates:
+            return self.sudo().browse()
+        periods = self.sudo().search_fetch(
+            [
+                ("company_id", "in", company.ids),
+                ("state", "in", ("closed", "reopened")),
+                ("date_from", "<=", max(dates)),
+                ("date_to", ">=", min(dates)),
+            ],
+            [
+                "name",
+                "company_id",
+                "date_from",
+                "date_to",
+                "state",
+                "reopen_user_id",
+                "reopen_end_datetime",
+            ],
+        )
+        return periods.filtered(
+            lambda p: (
+                p._is_closed_for_user()
+                and any(p.date_from <= day <= p.date_to for day in dates)
+            )
+        )
+
+    def _covering(self, company, day):
+        """The period of ``self`` of ``company`` holding ``day``, if any."""
+        return self.filtered(
+            lambda p: (
+                p.company_id == company and day and p.date_from <= day <= p.date_to
+            )
+        )[:1]
+
+    @api.model
+    def _document_label(self, record):
+        name = record["name"] if "name" in record._fields else False
+        return name if name and name != "/" else record.display_name
+
+    def _closed_error(self, document, day):
+        """The UserError refusing to change ``document`` dated ``day`` in ``self``."""
+        self.ensure_one()
+        values = {
+            "document": document,
+            "date": fields.Date.to_string(day),
+            "period": self.name,
+            "company": self.company_id.name,
+        }
+        if self.state == "closed":
+            return UserError(
+                self.env._(
+                    "%(document)s is dated %(date)s, inside the closed period "
+                    "%(period)s of %(company)s: reopen the period first.",
+                    **values,
+                )
+            )
+        return UserError(
+            self.env._(
+                "%(document)s is dated %(date)s, inside the period %(period)s of "
+                "%(company)s, which is reopened for another user only or whose "
+                "reopening has expired: ask a closing manager to reopen it for you.",
+                **values,
+            )
+        )
+
+    @api.model
+    def _check_documents_open(self, items, redate=False):
+        """Refuse documents dated in a period closed for the current user.
+
+        :param items: iterable of ``(record, company, date)``
+        :param redate: skip the documents of companies allowing Odoo to
+            re-date them into an open period (the caller logs the re-dating)
+        """
+        items = [item for item in items if item[2]]
+        if redate:
+            items = [item for item in items if not item[1].sales_closing_allow_redate]
+        if not items:
+            return
+        companies = self.env["res.company"].union(*(item[1] for item in items))
+        periods = self._closed_period_for(companies, [item[2] for item in items])
+        for record, company, day in items:
+            period = periods._covering(company, day)
+            if period:
+                raise period._closed_error(self._document_label(record), day)
+
+    def _log_redates(self, redates):
+        """Log Odoo's re-dating of documents out of closed periods.
+
+        :param redates: list of ``(period, label, old date, new date)``
+        """
+        for period in self.union(*(item[0] for item in redates)):
+            lines = [
+                self.env._(
+                    "%(document)s re-dated from %(old)s to %(new)s.",
+                    document=label,
+                    old=fields.Date.to_string(old),
+                    new=fields.Date.to_string(new),
+                )
+                for item_period, label, old, new in redates
+                if item_period == period
+            ]
+            period._log("redate", reason="\n".join(lines), details="\n".join(lines))
 
     def _log(self, action, reason=False, details=False):
         # sudo: the audit log is append-only and written only by this code.

@@ -5,6 +5,11 @@ from . import test_engine_flux
 from . import test_engine_numerals
 from . import test_engine_epc_qr
 from . import test_engine_checklist
+from . import test_checklist
+from . import test_checks
 from . import test_period
+from . import test_locks
+from . import test_reopen
+from . import test_package
 from . import test_security
 from . import test_ui
