@@ -18,6 +18,7 @@
         "views/sales_closing_check_line_views.xml",
         "views/sales_closing_period_views.xml",
         "wizards/sales_closing_reopen_wizard_views.xml",
+        "wizards/sales_closing_period_generate_views.xml",
         "views/sales_closing_audit_log_views.xml",
         "views/res_config_settings_views.xml",
         "views/sales_closing_menus.xml",

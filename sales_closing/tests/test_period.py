@@ -138,3 +138,22 @@ class TestPeriod(SalesClosingCase):
         periods = self.Period._cron_create_periods()
         self.assertEqual(periods.company_id, self.env["res.company"].search([]))
         self.assertEqual(periods, self.Period._cron_create_periods())
+
+    def test_generate_wizard_creates_fiscal_year_periods_once(self):
+        wizard = self.env["sales.closing.period.generate"].create(
+            {
+                "company_ids": [(6, 0, (self.company | self.other_company).ids)],
+                "kind": "quarter",
+                "date_from": date(2027, 1, 1),
+                "date_to": date(2027, 12, 31),
+            }
+        )
+        action = wizard.action_generate()
+        periods = self.Period.search(action["domain"])
+        self.assertEqual(len(periods), 8)
+        self.assertEqual(
+            sorted(set(periods.mapped("name"))),
+            ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"],
+        )
+        again = self.Period.search(wizard.action_generate()["domain"])
+        self.assertEqual(again, periods)
