@@ -1,44 +1,15 @@
 """Unit tests of the pure-Python Alipay engine (no database, no Odoo model)."""
 
 import json
-import os
 import unittest
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from odoo.addons.sales_closing_payments.engine import alipay
 from odoo.addons.sales_closing_payments.engine.common import rsa_sha256_sign
 
-DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-
-
-def _read(name):
-    """Return the text of a file of tests/data (TEST-ONLY keys)."""
-    with open(os.path.join(DATA_DIR, name), encoding="ascii") as handle:
-        return handle.read()
-
-
-def _new_key_pair():
-    """Return (private_pem, public_pem) of a freshly generated RSA 2048 key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode("ascii")
-    public_pem = (
-        key.public_key()
-        .public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        .decode("ascii")
-    )
-    return private_pem, public_pem
-
+from .keys import new_key_pair, read_data
 
 APP_ID = "2021000000000001"
 NOTIFY_URL = "https://shop.example.com/payment/alipay/notify"
@@ -119,10 +90,10 @@ class AlipayTestCase(unittest.TestCase):
     def setUpClass(cls):
         """Load the fixed TEST-ONLY key, generate fresh key pairs."""
         super().setUpClass()
-        cls.fixed_private = _read("test_only_rsa2048_private_key.pem")
-        cls.fixed_public = _read("test_only_rsa2048_public_key.pem")
-        cls.merchant_private, cls.merchant_public = _new_key_pair()
-        cls.alipay_private, cls.alipay_public = _new_key_pair()
+        cls.fixed_private = read_data("test_only_rsa2048_private_key.pem")
+        cls.fixed_public = read_data("test_only_rsa2048_public_key.pem")
+        cls.merchant_private, cls.merchant_public = new_key_pair()
+        cls.alipay_private, cls.alipay_public = new_key_pair()
 
     def sign_notification(self, params, private_pem=None):
         """Return ``params`` signed as a notification (Alipay key)."""
