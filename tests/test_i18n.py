@@ -1,5 +1,6 @@
 """Every translatable term of each addon has a Chinese translation."""
 
+import re
 from pathlib import Path
 
 import polib
@@ -8,6 +9,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.translate import TranslationModuleReader
 
 REPO = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"%(?:\([a-z_]+\))?[sd]")
 ADDONS = ("sales_closing", "sales_closing_payments", "sales_closing_reconcile")
 
 
@@ -16,12 +18,13 @@ class TestZhCnComplete(TransactionCase):
     def test_every_term_translated(self):
         for addon in ADDONS:
             with self.subTest(addon=addon):
+                # rows are (module, type, name, res_id, source, value, comments)
                 terms = {
-                    row[1]
+                    row[4]
                     for row in TranslationModuleReader(
-                        self.env.cr, modules=[addon], lang="zh_CN"
+                        self.env.cr, modules=[addon], lang="en_US"
                     )
-                    if row[1] and row[1].strip()
+                    if row[4] and row[4].strip()
                 }
                 self.assertTrue(terms, f"{addon} exports no term")
                 po = polib.pofile(str(REPO / addon / "i18n" / "zh_CN.po"))
@@ -37,4 +40,14 @@ class TestZhCnComplete(TransactionCase):
                     missing,
                     f"{addon}/i18n/zh_CN.po lacks {len(missing)} translation(s), "
                     f"run ./setup/i18n {addon}; first: {missing[:5]}",
+                )
+                wrong = [
+                    entry.msgid
+                    for entry in po
+                    if entry.msgstr
+                    and sorted(PLACEHOLDER.findall(entry.msgid))
+                    != sorted(PLACEHOLDER.findall(entry.msgstr))
+                ]
+                self.assertFalse(
+                    wrong, f"{addon}: placeholders differ in the translation of {wrong}"
                 )

@@ -349,6 +349,7 @@ class SalesClosingDemo(models.AbstractModel):
             for line in period.check_line_ids.filtered(lambda ln: not ln.is_manual):
                 line._run()
             period.state = "in_progress"
+        periods._compute_flux()
         # close the oldest period, waiving what the demo leaves open
         oldest = periods.sorted("date_from")[0]
         manual = oldest.check_line_ids.filtered(lambda ln: ln.kind_id == review)
@@ -357,5 +358,8 @@ class SalesClosingDemo(models.AbstractModel):
         failed.write({"waiver_reason": "Demo: accepted by the finance manager."})
         failed.filtered(lambda ln: ln.status == "failed").action_waive()
         failed.filtered(lambda ln: ln.status == "pending").status = "ok"
+        oldest.flux_line_ids.filtered("needs_explanation").explanation = (
+            "Demo: first month sold through Odoo, no comparable history."
+        )
         oldest.action_close()
         _logger.info("Sales Closing demo data loaded for %s", company.name)
