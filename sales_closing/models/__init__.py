@@ -13,3 +13,8 @@ from . import account_move
 from . import account_move_line
 from . import account_payment
 from . import account_bank_statement_line
+from . import sales_closing_statement
+from . import sales_closing_statement_line
+from . import sales_closing_order_violation
+from . import sale_order
+from . import res_partner

@@ -53,3 +53,43 @@ class ResCompany(models.Model):
         help="A flux variance needs an explanation before the close when it "
         "reaches this percentage and the materiality amount.",
     )
+    # Sales order validation rules (0 or empty: rule off)
+    sales_closing_max_discount = fields.Float(
+        string="Maximum Discount (%)",
+        help="Orders with a line discounted more than this need approval.",
+    )
+    sales_closing_min_margin = fields.Float(
+        string="Minimum Margin (%)",
+        help="Orders with a line whose margin over the product cost is below "
+        "this need approval.",
+    )
+    sales_closing_max_below_pricelist = fields.Float(
+        string="Maximum Below Pricelist (%)",
+        help="Orders with a unit price more than this below the pricelist "
+        "price need approval.",
+    )
+    sales_closing_zero_price = fields.Boolean(
+        string="Approve Zero-Price Lines",
+        help="Orders with a line at a unit price of zero need approval.",
+    )
+    sales_closing_qty_factor = fields.Float(
+        string="Quantity Above Average (times)",
+        help="Orders with a quantity above this many times the customer's "
+        "average for the product need approval.",
+    )
+    sales_closing_approver_id = fields.Many2one(
+        "res.users",
+        string="Order Approver",
+        help="Who approves orders breaking a rule; empty: the closing managers.",
+    )
+    sales_closing_credit_block = fields.Boolean(
+        string="Block on Credit",
+        help="Refuse to confirm an order when the customer's exposure exceeds "
+        "the credit limit or an invoice is overdue too long.",
+    )
+    sales_closing_credit_overdue_days = fields.Integer(
+        string="Overdue Days for Credit Block",
+        default=30,
+        help="Invoices overdue by more than these days block the customer's "
+        "orders (0: any overdue invoice).",
+    )

@@ -31,3 +31,27 @@ class ResConfigSettings(models.TransientModel):
     sales_closing_flux_pct = fields.Float(
         related="company_id.sales_closing_flux_pct", readonly=False
     )
+    sales_closing_max_discount = fields.Float(
+        related="company_id.sales_closing_max_discount", readonly=False
+    )
+    sales_closing_min_margin = fields.Float(
+        related="company_id.sales_closing_min_margin", readonly=False
+    )
+    sales_closing_max_below_pricelist = fields.Float(
+        related="company_id.sales_closing_max_below_pricelist", readonly=False
+    )
+    sales_closing_zero_price = fields.Boolean(
+        related="company_id.sales_closing_zero_price", readonly=False
+    )
+    sales_closing_qty_factor = fields.Float(
+        related="company_id.sales_closing_qty_factor", readonly=False
+    )
+    sales_closing_approver_id = fields.Many2one(
+        related="company_id.sales_closing_approver_id", readonly=False
+    )
+    sales_closing_credit_block = fields.Boolean(
+        related="company_id.sales_closing_credit_block", readonly=False
+    )
+    sales_closing_credit_overdue_days = fields.Integer(
+        related="company_id.sales_closing_credit_overdue_days", readonly=False
+    )

@@ -239,3 +239,59 @@ class SalesClosingCheckKind(models.Model):
         else:
             domain = domain + [("id", "=", 0)]
         return {"res_model": "account.move", "domain": domain, "count": count}
+
+    def _check_unapproved_orders(self, period):
+        """Orders confirmed in the period that break a rule without approval.
+
+        An order counts when it is confirmed (state ``sale``), its
+        confirmation date (``date_order``) falls in the period, and its lines
+        evaluated against the company's current validation rules (the
+        customer average taken over the customer's other confirmed orders)
+        give at least one violation that no approved violation record of the
+        order covers (same rule, line and value).  This catches orders
+        confirmed through a path that bypassed the approval and orders
+        approved for other values or before the rules changed.  The amount
+        is their untaxed total in company currency.
+        """
+        domain = [
+            ("company_id", "=", period.company_id.id),
+            ("state", "=", "sale"),
+            ("date_order", ">=", fields.Datetime.to_string(period.date_from)),
+            ("date_order", "<=", fields.Datetime.to_string(period._end_datetime())),
+        ]
+        orders = self.env["sale.order"].search(domain)
+        violations = orders._sales_closing_evaluate()
+        bad = orders.filtered(
+            lambda order: (
+                violations[order]
+                and not order._sales_closing_covered(violations[order])
+            )
+        )
+        return {
+            "res_model": "sale.order",
+            "domain": [("id", "in", bad.ids)],
+            "count": len(bad),
+            "amount": sum(
+                order.amount_untaxed / (order.currency_rate or 1.0) for order in bad
+            ),
+        }
+
+    def _check_customer_statements(self, period):
+        """Customer statements of the period sent but not confirmed, or
+        disputed; amount: their closing balances.  One query.
+
+        A statement belongs to the period when it was generated for it or
+        when it ends in it.
+        """
+        domain = [
+            ("company_id", "=", period.company_id.id),
+            ("state", "in", ("sent", "disputed")),
+            "|",
+            ("period_id", "=", period.id),
+            "&",
+            ("date_to", ">=", fields.Date.to_string(period.date_from)),
+            ("date_to", "<=", fields.Date.to_string(period.date_to)),
+        ]
+        return self._read_group_result(
+            "sales.closing.statement", domain, "closing_balance"
+        )

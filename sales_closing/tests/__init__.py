@@ -13,3 +13,11 @@ from . import test_reopen
 from . import test_package
 from . import test_security
 from . import test_ui
+from . import test_engine_statement
+from . import test_statement
+from . import test_statement_portal
+from . import test_engine_order_rules
+from . import test_engine_credit
+from . import test_order_rules
+from . import test_credit
+from . import test_order_import
