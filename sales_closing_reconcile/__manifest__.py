@@ -9,8 +9,21 @@
     "website": "https://github.com/sales-closing/sales_closing",
     "author": "Sales Closing contributors",
     "license": "LGPL-3",
-    "depends": ["sales_closing", "account_statement_import_file", "queue_job"],
+    "depends": [
+        "sales_closing",
+        "account_statement_import_file",
+        "account_statement_import_camt",
+        "account_statement_import_ofx",
+        "queue_job",
+    ],
     "data": [
+        "security/ir.model.access.csv",
+        "security/sales_closing_match_security.xml",
+        "security/sales_closing_statement_profile_security.xml",
+        "data/ir_cron_matching.xml",
         "views/res_config_settings_views.xml",
+        "views/sales_closing_matching_views.xml",
+        "views/account_statement_import_views.xml",
+        "views/sales_closing_statement_profile_views.xml",
     ],
 }

@@ -358,8 +358,8 @@ class SalesClosingDemo(models.AbstractModel):
         failed.write({"waiver_reason": "Demo: accepted by the finance manager."})
         failed.filtered(lambda ln: ln.status == "failed").action_waive()
         failed.filtered(lambda ln: ln.status == "pending").status = "ok"
-        oldest.flux_line_ids.filtered("needs_explanation").explanation = (
-            "Demo: first month sold through Odoo, no comparable history."
-        )
+        oldest.flux_line_ids.filtered(
+            "needs_explanation"
+        ).explanation = "Demo: first month sold through Odoo, no comparable history."
         oldest.action_close()
         _logger.info("Sales Closing demo data loaded for %s", company.name)

@@ -1,3 +1,5 @@
 from . import test_engine_parsers
 from . import test_engine_normalize
 from . import test_engine_matching
+from . import test_matching_odoo
+from . import test_statement_import

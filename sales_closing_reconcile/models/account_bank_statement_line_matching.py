@@ -1,0 +1,730 @@
+"""Automatic matching of bank statement lines with open customer items.
+
+The pure engine (``engine.matching``) decides; this layer feeds it with the
+statement lines and the open items of a chunk (one SQL query for the items,
+one for the payers' bank accounts) and applies its decisions: it replaces
+the suspense line of the statement line's journal entry by counterpart lines
+on the open items' accounts (and a fee line), then reconciles them in one
+``_reconcile_plan`` call per chunk.
+"""
+
+import logging
+from decimal import Decimal
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine.matching import MatchConfig, match_lines
+
+_logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 500
+# States the engine may (re)consider: "auto" lines are reconciled, "manual"
+# ones belong to a human.
+RUN_STATES = ("new", "suggested", "unmatched")
+CRON_STATES = ("new",)
+MATCH_STATES = [
+    ("new", "Not Processed"),
+    ("auto", "Matched Automatically"),
+    ("suggested", "Suggestions"),
+    ("unmatched", "Unmatched"),
+    ("manual", "Matched by Hand"),
+]
+
+
+class AccountBankStatementLine(models.Model):
+    # Kept apart from account_bank_statement_line.py (statement import).
+    # pylint: disable=consider-merging-classes-inherited
+    _inherit = "account.bank.statement.line"
+
+    sales_closing_match_state = fields.Selection(
+        MATCH_STATES,
+        string="Match State",
+        default="new",
+        index=True,
+        copy=False,
+        readonly=True,
+    )
+    sales_closing_suggestion_ids = fields.One2many(
+        "sales.closing.match.suggestion",
+        "statement_line_id",
+        string="Match Suggestions",
+        readonly=True,
+    )
+    sales_closing_match_score = fields.Float(
+        string="Score", compute="_compute_sales_closing_top", digits=(3, 4)
+    )
+    sales_closing_match_reasons = fields.Char(
+        string="Reasons", compute="_compute_sales_closing_top"
+    )
+    sales_closing_match_candidates = fields.Char(
+        string="Top Suggestion", compute="_compute_sales_closing_top"
+    )
+
+    @api.depends(
+        "sales_closing_suggestion_ids.score",
+        "sales_closing_suggestion_ids.rank",
+        "sales_closing_suggestion_ids.reasons",
+    )
+    def _compute_sales_closing_top(self):
+        for line in self:
+            top = line.sales_closing_suggestion_ids.sorted("rank")[:1]
+            line.sales_closing_match_score = top.score
+            line.sales_closing_match_reasons = top.reasons or False
+            line.sales_closing_match_candidates = top.items_display or False
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+
+    def action_auto_match(self):
+        """Match these statement lines (those not reconciled yet).
+
+        One chunk runs at once; several chunks are enqueued as queue jobs,
+        one per chunk, each committed on its own (a failed or interrupted
+        run resumes with the lines still unprocessed)."""
+        chunks = self._sales_closing_chunks(
+            RUN_STATES,
+            self.env.context.get("sales_closing_match_chunk_size") or CHUNK_SIZE,
+        )
+        if len(chunks) > 1 and not self.env.context.get("sales_closing_match_now"):
+            for chunk in chunks:
+                chunk._sales_closing_enqueue(RUN_STATES)
+            message = self.env._("%(count)s matching jobs enqueued.", count=len(chunks))
+        else:
+            stats = {"auto": 0, "suggested": 0, "unmatched": 0}
+            for chunk in chunks:
+                for key, value in chunk._sales_closing_match_chunk(RUN_STATES).items():
+                    stats[key] = stats.get(key, 0) + value
+            message = self.env._(
+                "%(auto)s lines matched automatically, %(suggested)s with "
+                "suggestions, %(unmatched)s unmatched.",
+                **stats,
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Bank Matching"),
+                "message": message,
+                "type": "info",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _cron_sales_closing_match(self, chunk_size=CHUNK_SIZE):
+        """Enqueue one job per chunk of new unreconciled lines."""
+        lines = self.search(
+            [
+                ("sales_closing_match_state", "=", "new"),
+                ("is_reconciled", "=", False),
+            ],
+            order="id",
+        )
+        chunks = lines._sales_closing_chunks(CRON_STATES, chunk_size)
+        for chunk in chunks:
+            chunk._sales_closing_enqueue(CRON_STATES)
+        return len(chunks)
+
+    def _sales_closing_enqueue(self, states):
+        company = self.company_id[:1]
+        return (
+            self.with_company(company)
+            .with_delay(
+                description=self.env._(
+                    "Sales Closing: match %(count)s statement lines of %(company)s",
+                    count=len(self),
+                    company=company.name,
+                )
+            )
+            ._sales_closing_match_job(list(states))
+        )
+
+    def _sales_closing_match_job(self, states=RUN_STATES):
+        """Queue job: match one chunk (lines already processed are skipped)."""
+        return self._sales_closing_match_chunk(tuple(states))
+
+    def _sales_closing_chunks(self, states, chunk_size=CHUNK_SIZE):
+        """Unreconciled lines of ``self`` in ``states``, per company, in
+        chunks of ``chunk_size``."""
+        lines = self.filtered(
+            lambda line: (
+                not line.is_reconciled
+                and (line.sales_closing_match_state or "new") in states
+            )
+        )
+        chunks = []
+        for company in lines.company_id:
+            company_lines = lines.filtered(lambda line, c=company: line.company_id == c)
+            company_lines = company_lines.sorted("id")
+            for start in range(0, len(company_lines), chunk_size):
+                chunks.append(company_lines[start : start + chunk_size])
+        return chunks
+
+    # ------------------------------------------------------------------
+    # Chunk processing
+    # ------------------------------------------------------------------
+
+    def _sales_closing_lock(self, states=RUN_STATES):
+        """Ids of ``self`` still to match, locked for this transaction.
+
+        ``FOR UPDATE SKIP LOCKED``: a line another run is working on is
+        left to it, so two concurrent runs never take the same line."""
+        if not self:
+            return []
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT id FROM account_bank_statement_line
+             WHERE id = ANY(%s)
+               AND is_reconciled IS NOT TRUE
+               AND COALESCE(sales_closing_match_state, 'new') = ANY(%s)
+             ORDER BY id
+               FOR UPDATE SKIP LOCKED
+            """,
+            [list(self.ids), list(states)],
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        self.browse(ids).invalidate_recordset(
+            ["is_reconciled", "sales_closing_match_state"]
+        )
+        return ids
+
+    def _sales_closing_match_config(self, company):
+        return MatchConfig(
+            auto_threshold=company.sales_closing_match_threshold or 0.95,
+            margin=company.sales_closing_match_margin,
+            fee_tolerance_abs=Decimal(0),
+            fee_tolerance_pct=Decimal(str(company.sales_closing_fee_tolerance or 0))
+            / 100,
+        )
+
+    def _sales_closing_match_chunk(self, states=RUN_STATES):
+        """Match the lines of one company (a chunk): fetch, decide, apply."""
+        stats = {"auto": 0, "suggested": 0, "unmatched": 0}
+        lines = self.browse(self._sales_closing_lock(states))
+        if not lines:
+            return stats
+        company = lines.company_id
+        if len(company) > 1:
+            raise UserError(self.env._("A matching chunk spans several companies."))
+        lines = lines.with_company(company)
+        # A line a human started to reconcile (other lines than the bank and
+        # suspense ones) belongs to them: never touched by the engine.
+        touched = lines.filtered(lambda line: line._seek_for_lines()[2])
+        if touched:
+            touched.write({"sales_closing_match_state": "manual"})
+            lines -= touched
+        if not lines:
+            return stats
+        engine_lines = lines._sales_closing_engine_lines()
+        items, partner_accounts = lines._sales_closing_fetch_candidates(company)
+        decisions = match_lines(
+            engine_lines,
+            items,
+            partner_accounts,
+            self._sales_closing_match_config(company),
+        )
+        by_id = {line.id: line for line in lines}
+        autos = [d for d in decisions if d.action == "auto"]
+        granted = lines._sales_closing_lock_items(
+            [i for d in autos for i in d.proposals[0].item_ids]
+        )
+        fee_account = company.sales_closing_fee_account_id
+        matches, suggest, unmatched = [], [], []
+        for decision in decisions:
+            line = by_id[decision.line_id]
+            if decision.action == "auto":
+                best = decision.proposals[0]
+                if set(best.item_ids) <= granted and (
+                    fee_account or not best.fee_amount
+                ):
+                    matches.append(
+                        {
+                            "line": line,
+                            "items": lines.env["account.move.line"].browse(
+                                best.item_ids
+                            ),
+                            "fee": float(best.fee_amount),
+                            "partial": best.partial,
+                        }
+                    )
+                    continue
+                suggest.append((line, decision.proposals))
+            elif decision.action == "suggest":
+                suggest.append((line, decision.proposals))
+            else:
+                unmatched.append(line)
+        if matches:
+            lines._sales_closing_apply_matches(matches, state="auto")
+        lines._sales_closing_store_suggestions(suggest, company)
+        if unmatched:
+            unmatched = lines.browse([line.id for line in unmatched])
+            unmatched.sales_closing_suggestion_ids.unlink()
+            unmatched.write({"sales_closing_match_state": "unmatched"})
+        stats.update(
+            auto=len(matches), suggested=len(suggest), unmatched=len(unmatched)
+        )
+        _logger.info(
+            "Sales Closing matching, company %s: %s lines, %s",
+            company.id,
+            len(lines),
+            stats,
+        )
+        return stats
+
+    def _sales_closing_engine_lines(self):
+        """The lines as the engine's plain dicts."""
+        extra = [
+            name
+            for name in (
+                "sales_closing_order_ref",
+                "sales_closing_transaction_id",
+                "sales_closing_payout_ref",
+            )
+            if name in self._fields
+        ]
+        result = []
+        for line in self:
+            currency = line.foreign_currency_id or line.currency_id
+            amount = line.amount_currency if line.foreign_currency_id else line.amount
+            notes = [line.ref or ""] + [line[name] or "" for name in extra]
+            partner = line.partner_id.commercial_partner_id
+            result.append(
+                {
+                    "id": line.id,
+                    "date": line.date,
+                    "amount": Decimal(str(amount)),
+                    "currency": currency.name,
+                    "label": line.payment_ref or "",
+                    "note": " ".join(n for n in notes if n),
+                    "payer_name": line.partner_name or "",
+                    "payer_account": line.account_number or "",
+                    "partner_id": partner.id if partner else None,
+                }
+            )
+        return result
+
+    def _sales_closing_fetch_candidates(self, company):
+        """Open items and payer bank accounts of ``company``, as plain data.
+
+        Two queries whatever the number of lines: open receivable items
+        (invoices, credit notes, journal entries; not payments, which are
+        already matched on their outstanding account) plus open payments on
+        the outstanding accounts of the lines' journals; and the partners'
+        bank accounts."""
+        journals = self.journal_id
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT aml.id, aml.partner_id,
+                   COALESCE(p.commercial_partner_id, p.id) AS cpartner_id,
+                   p.name, cp.name, m.name, m.payment_reference, m.ref,
+                   m.invoice_origin, m.move_type, aml.payment_id IS NOT NULL,
+                   cur.name, aml.amount_residual_currency, aml.date,
+                   aml.date_maturity
+              FROM account_move_line aml
+              JOIN account_move m ON m.id = aml.move_id
+              JOIN res_currency cur ON cur.id = aml.currency_id
+              LEFT JOIN res_partner p ON p.id = aml.partner_id
+              LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
+             WHERE aml.company_id = %(company)s
+               AND aml.parent_state = 'posted'
+               AND aml.reconciled IS NOT TRUE
+               AND aml.amount_residual_currency != 0
+               AND (
+                    (aml.account_id IN (SELECT id FROM account_account
+                                         WHERE account_type = 'asset_receivable')
+                     AND aml.payment_id IS NULL
+                     AND aml.statement_line_id IS NULL)
+                 OR (aml.payment_id IS NOT NULL
+                     AND aml.journal_id = ANY(%(journals)s)
+                     AND aml.account_id = (SELECT pay.outstanding_account_id
+                                             FROM account_payment pay
+                                            WHERE pay.id = aml.payment_id))
+               )
+             ORDER BY aml.date, aml.id
+            """,
+            {
+                "company": company.id,
+                "journals": journals.ids,
+            },
+        )
+        items = []
+        for (
+            aml_id,
+            _partner_id,
+            cpartner_id,
+            name,
+            cname,
+            move_name,
+            payment_ref,
+            ref,
+            origin,
+            move_type,
+            is_payment,
+            currency,
+            residual,
+            date,
+            date_maturity,
+        ) in cr.fetchall():
+            order_refs = [o.strip() for o in (origin or "").split(",") if o.strip()]
+            if ref:
+                order_refs.append(ref)
+            if is_payment:
+                kind = "payment"
+            elif move_type == "out_refund" or (
+                move_type != "out_invoice" and residual < 0
+            ):
+                kind = "credit_note"
+            else:
+                kind = "invoice"
+            items.append(
+                {
+                    "id": aml_id,
+                    "partner_id": cpartner_id,
+                    "partner_names": [n for n in (name, cname) if n],
+                    "move_name": move_name,
+                    "payment_ref": payment_ref,
+                    "order_refs": order_refs,
+                    "tx_refs": [],
+                    "amount_residual": Decimal(str(residual)),
+                    "currency": currency,
+                    "date": date,
+                    "date_maturity": date_maturity,
+                    "kind": kind,
+                }
+            )
+        cr.execute(
+            """
+            SELECT b.sanitized_acc_number, COALESCE(p.commercial_partner_id, p.id)
+              FROM res_partner_bank b
+              JOIN res_partner p ON p.id = b.partner_id
+             WHERE b.active
+               AND (b.company_id IS NULL OR b.company_id = %s)
+               AND p.id != %s
+            """,
+            [company.id, company.partner_id.id],
+        )
+        partner_accounts = {number: pid for number, pid in cr.fetchall() if number}
+        return items, partner_accounts
+
+    @api.model
+    def _sales_closing_lock_items(self, aml_ids):
+        """Lock open items about to be reconciled; returns those obtained."""
+        if not aml_ids:
+            return set()
+        self.env.cr.execute(
+            """
+            SELECT id FROM account_move_line
+             WHERE id = ANY(%s) AND reconciled IS NOT TRUE
+               FOR UPDATE SKIP LOCKED
+            """,
+            [list(set(aml_ids))],
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _sales_closing_store_suggestions(self, suggest, company):
+        """Store up to three proposals per line (unchanged ones are kept)."""
+        if not suggest:
+            return
+        Suggestion = self.env["sales.closing.match.suggestion"]
+        lines = self.browse([line.id for line, _p in suggest])
+        existing = {}
+        for suggestion in lines.sales_closing_suggestion_ids:
+            existing.setdefault(suggestion.statement_line_id.id, []).append(
+                (
+                    suggestion.rank,
+                    tuple(sorted(suggestion.move_line_ids.ids)),
+                    round(suggestion.score, 4),
+                )
+            )
+        stale = self.browse()
+        vals_list = []
+        for line, proposals in suggest:
+            wanted = [
+                (rank, tuple(sorted(p.item_ids)), round(p.score, 4))
+                for rank, p in enumerate(proposals[:3], start=1)
+            ]
+            if sorted(existing.get(line.id, [])) == wanted:
+                continue
+            stale |= line
+            for rank, proposal in enumerate(proposals[:3], start=1):
+                vals_list.append(
+                    {
+                        "statement_line_id": line.id,
+                        "company_id": company.id,
+                        "move_line_ids": [Command.set(list(proposal.item_ids))],
+                        "score": proposal.score,
+                        "reasons": ", ".join(proposal.reasons),
+                        "fee_amount": float(proposal.fee_amount),
+                        "partial": proposal.partial,
+                        "rank": rank,
+                    }
+                )
+        stale.sales_closing_suggestion_ids.unlink()
+        Suggestion.create(vals_list)
+        lines.filtered(
+            lambda line: line.sales_closing_match_state != "suggested"
+        ).write({"sales_closing_match_state": "suggested"})
+
+    # ------------------------------------------------------------------
+    # Reconciliation
+    # ------------------------------------------------------------------
+
+    def _sales_closing_transaction(self):
+        """(transaction amount, transaction currency, liquidity line)."""
+        self.ensure_one()
+        liquidity, _suspense, _other = self._seek_for_lines()
+        currency = self.foreign_currency_id or self.currency_id
+        amount = self.amount_currency if self.foreign_currency_id else self.amount
+        return amount, currency, liquidity
+
+    def _sales_closing_counterpart_vals(self, match):
+        """Journal items replacing the suspense line for ``match``: a dict
+        with ``items`` (open move lines), ``fee`` (in the transaction
+        currency, statement sign, booked to ``writeoff_account`` or the
+        company's fee account), ``partial`` (pay the items in order up to
+        the line's amount).  Whatever the line does not cover stays on the
+        suspense account.  Amounts are converted at the line's own rate
+        (company amount over transaction amount)."""
+        self.ensure_one()
+        amount, currency, liquidity = self._sales_closing_transaction()
+        items = match["items"]
+        if any(item.currency_id != currency for item in items):
+            raise UserError(
+                self.env._(
+                    "Statement line %(line)s: the open items must be in the "
+                    "transaction currency %(currency)s.",
+                    line=self.display_name,
+                    currency=currency.name,
+                )
+            )
+        fee = match.get("fee") or 0.0
+        remaining = amount
+        pays = []
+        for item in items:
+            due = item.amount_residual_currency
+            if match.get("partial"):
+                due = min(due, remaining) if amount > 0 else max(due, remaining)
+                if currency.is_zero(due) or due * amount < 0:
+                    continue
+            pays.append((item, due))
+            remaining -= due
+        remainder = currency.round(remaining + fee)
+        if remainder * amount < 0 and not currency.is_zero(remainder):
+            raise UserError(
+                self.env._(
+                    "Statement line %(line)s: the open items exceed the amount "
+                    "received; reconcile partially or book the difference.",
+                    line=self.display_name,
+                )
+            )
+        company_currency = self.company_id.currency_id
+        rate = liquidity.balance / amount if amount else 1.0
+        vals_list = []
+        for item, due in pays:
+            vals_list.append(
+                {
+                    "name": item.move_id.name,
+                    "account_id": item.account_id.id,
+                    "partner_id": item.partner_id.id,
+                    "currency_id": currency.id,
+                    "amount_currency": -due,
+                    "balance": company_currency.round(-due * rate),
+                    "_sales_closing_item": item,
+                }
+            )
+        if not currency.is_zero(fee):
+            account = (
+                match.get("writeoff_account")
+                or self.company_id.sales_closing_fee_account_id
+            )
+            if not account:
+                raise UserError(
+                    self.env._("Set a fee account in the Closing settings first.")
+                )
+            vals_list.append(
+                {
+                    "name": match.get("label") or self.env._("Bank and gateway fees"),
+                    "account_id": account.id,
+                    "partner_id": items.partner_id.commercial_partner_id[:1].id,
+                    "currency_id": currency.id,
+                    "amount_currency": fee,
+                    "balance": company_currency.round(fee * rate),
+                }
+            )
+        if not currency.is_zero(remainder):
+            vals_list.append(
+                {
+                    "name": self.payment_ref,
+                    "account_id": self.journal_id.suspense_account_id.id,
+                    "partner_id": self.partner_id.id,
+                    "currency_id": currency.id,
+                    "amount_currency": -remainder,
+                    "balance": company_currency.round(-remainder * rate),
+                }
+            )
+        # The entry must balance in company currency: the rounding
+        # difference goes to the largest line.
+        gap = company_currency.round(
+            liquidity.balance + sum(v["balance"] for v in vals_list)
+        )
+        if vals_list and not company_currency.is_zero(gap):
+            biggest = max(vals_list, key=lambda v: abs(v["balance"]))
+            biggest["balance"] = company_currency.round(biggest["balance"] - gap)
+        return vals_list
+
+    def _sales_closing_apply_matches(self, matches, state):
+        """Reconcile statement lines with open items, in one batch.
+
+        ``matches``: dicts with ``line``, ``items`` and optionally ``fee``,
+        ``partial``, ``writeoff_account``, ``label``.
+
+        The suspense lines of all the entries are deleted and the
+        counterpart lines created in one ``create`` (the entries are checked
+        balanced at its end), then everything is reconciled with one
+        ``_reconcile_plan`` call: writing each entry on its own costs ten
+        times more."""
+        if not matches:
+            return self.browse()
+        suspense_lines = self.env["account.move.line"]
+        vals_list, items, partners = [], [], {}
+        done = self.browse()
+        for match in matches:
+            line = match["line"]
+            liquidity, suspense, other = line._seek_for_lines()
+            if line.is_reconciled or other or len(suspense) != 1 or line in done:
+                raise UserError(
+                    self.env._(
+                        "Statement line %(line)s is already (partly) reconciled.",
+                        line=line.display_name,
+                    )
+                )
+            for vals in line._sales_closing_counterpart_vals(match):
+                items.append(vals.pop("_sales_closing_item", None))
+                vals["move_id"] = line.move_id.id
+                vals_list.append(vals)
+            partner = match["items"].partner_id.commercial_partner_id[:1]
+            if partner and not line.partner_id:
+                partners.setdefault(partner, self.browse())
+                partners[partner] |= line
+            suspense_lines |= suspense
+            done |= line
+        AccountMoveLine = self.env["account.move.line"].with_context(
+            skip_readonly_check=True,
+            skip_account_move_synchronization=True,
+        )
+        suspense_lines.with_context(
+            skip_readonly_check=True,
+            skip_account_move_synchronization=True,
+            force_delete=True,
+            check_move_validity=False,
+        ).unlink()
+        created = AccountMoveLine.create(vals_list)
+        for partner, lines in partners.items():
+            liquidity = lines.move_id.line_ids.filtered(
+                lambda aml: (
+                    aml.account_id.account_type
+                    in ("asset_cash", "liability_credit_card")
+                    or aml.account_id == aml.journal_id.default_account_id
+                )
+            )
+            ctx = {
+                "skip_account_move_synchronization": True,
+                "skip_readonly_check": True,
+            }
+            liquidity.with_context(**ctx).write({"partner_id": partner.id})
+            lines.move_id.with_context(**ctx).write({"partner_id": partner.id})
+            lines.with_context(**ctx).write({"partner_id": partner.id})
+        plan = [
+            counterpart | item
+            for counterpart, item in zip(created, items, strict=True)
+            if item
+        ]
+        if plan:
+            self.env["account.move.line"]._reconcile_plan(plan)
+        done.sales_closing_suggestion_ids.unlink()
+        done.write({"sales_closing_match_state": state})
+        return done
+
+    # ------------------------------------------------------------------
+    # Review actions
+    # ------------------------------------------------------------------
+
+    def action_sales_closing_accept(self):
+        """Accept the best suggestion of each line."""
+        for line in self:
+            top = line.sales_closing_suggestion_ids.sorted("rank")[:1]
+            if not top:
+                raise UserError(
+                    self.env._(
+                        "Statement line %(line)s has no suggestion.",
+                        line=line.display_name,
+                    )
+                )
+            top.action_accept()
+        return True
+
+    def action_sales_closing_reject(self):
+        """Reject the suggestions: the line stays to match by hand."""
+        self.sales_closing_suggestion_ids.unlink()
+        self.filtered(lambda line: not line.is_reconciled).write(
+            {"sales_closing_match_state": "unmatched"}
+        )
+        return True
+
+    def action_sales_closing_match_by_hand(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Match by Hand"),
+            "res_model": "sales.closing.match.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_statement_line_id": self.id,
+                "default_move_line_ids": [
+                    Command.set(
+                        self.sales_closing_suggestion_ids.sorted("rank")[
+                            :1
+                        ].move_line_ids.ids
+                    )
+                ],
+            },
+        }
+
+    def action_sales_closing_undo_auto(self):
+        """Undo the automatic matches among these lines (manual ones stay)."""
+        autos = self.filtered(lambda line: line.sales_closing_match_state == "auto")
+        if autos:
+            autos.action_undo_reconciliation()
+            autos.write({"sales_closing_match_state": "unmatched"})
+        return autos
+
+
+class AccountBankStatement(models.Model):
+    _inherit = "account.bank.statement"
+
+    def action_sales_closing_auto_match(self):
+        return self.line_ids.action_auto_match()
+
+    def action_sales_closing_undo_auto(self):
+        self.line_ids.action_sales_closing_undo_auto()
+        return True
+
+
+class AccountJournal(models.Model):
+    _inherit = "account.journal"
+
+    def action_sales_closing_auto_match(self):
+        lines = self.env["account.bank.statement.line"].search(
+            [
+                ("journal_id", "in", self.ids),
+                ("is_reconciled", "=", False),
+                ("sales_closing_match_state", "in", list(RUN_STATES)),
+            ]
+        )
+        return lines.action_auto_match()
