@@ -275,3 +275,55 @@ class TestUnapprovedOrdersCheck(OrderRulesCase):
         # the approved value no longer covers a larger discount
         order.order_line.discount = 30
         self.assertEqual(self._result()["count"], 1)
+
+    def test_same_query_count_for_few_and_many_orders(self):
+        """The check costs the same queries for 2 and 20 orders.
+
+        Every rule is on but the one below the pricelist price, which asks
+        Odoo's pricelist for each line (see README, known limits).
+        """
+
+        def queries():
+            kind = self.env.ref("sales_closing.check_unapproved_orders")
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            result = kind._evaluate(self.period)
+            return self.env.cr.sql_log_count - before, result["count"]
+
+        def confirmed_orders(count):
+            orders = self.env["sale.order"].create(
+                [
+                    {
+                        "partner_id": self.customer.id,
+                        "order_line": [
+                            Command.create(
+                                {"product_id": self.product.id, "product_uom_qty": 2}
+                            )
+                        ],
+                    }
+                    for _index in range(count)
+                ]
+            )
+            orders.action_confirm()
+            # edited after confirmation: bypasses the approval
+            orders.order_line.write({"discount": 30, "price_unit": 70})
+            orders.date_order = datetime(2026, 1, 15, 10, 0)
+
+        rules = {
+            "sales_closing_max_discount": 10,
+            "sales_closing_min_margin": 5,
+            "sales_closing_zero_price": True,
+            "sales_closing_qty_factor": 3,
+        }
+        confirmed_orders(2)
+        self.company.write(rules)
+        queries()  # fills Odoo's registry caches (access rules, ormcache)
+        few, count = queries()
+        self.assertEqual(count, 2)
+        self.company.write(RULES_OFF)
+        confirmed_orders(18)
+        self.company.write(rules)
+        many, count = queries()
+        self.assertEqual(count, 20)
+        self.assertEqual(few, many)
