@@ -3,6 +3,8 @@
 Destructive: ./setup/test runs it last, on its throwaway database.
 """
 
+import threading
+
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
@@ -17,7 +19,11 @@ def _env(cr):
 def test_uninstall_leaves_nothing():
     db_name = odoo.tests.common.get_db_name()
     test_enable = odoo.tools.config["test_enable"]
+    testing = getattr(threading.current_thread(), "testing", False)
+    # Odoo forbids module operations in tests because they commit; this
+    # test runs last, alone, on the throwaway database of ./setup/test.
     odoo.tools.config["test_enable"] = False
+    threading.current_thread().testing = False
     try:
         with Registry(db_name).cursor() as cr:
             modules = _env(cr)["ir.module.module"].search([("name", "in", ADDONS)])
@@ -42,3 +48,4 @@ def test_uninstall_leaves_nothing():
             assert not env["ir.ui.menu"].search([("name", "=", "Closing")])
     finally:
         odoo.tools.config["test_enable"] = test_enable
+        threading.current_thread().testing = testing

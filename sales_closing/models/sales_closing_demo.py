@@ -115,6 +115,7 @@ class SalesClosingDemo(models.AbstractModel):
             users = env._demo_users(company, spec)
             customers = env._demo_customers(spec)
             env._demo_orders(company, customers, products, users, today, rng)
+            env._demo_order_to_approve(company, customers[1], products, users[0])
             env._demo_bank_lines(company, today)
             env._demo_periods(company, users, today)
         admin.write({"company_id": companies[0].id})
@@ -329,6 +330,43 @@ class SalesClosingDemo(models.AbstractModel):
         ]
         self.env["account.bank.statement.line"].create(values)
 
+    def _demo_statements(self, company, period):
+        """Statements of ``period`` sent to the customers: one confirmed on
+        the portal, one disputed, the others waiting for an answer."""
+        statements = self.env["sales.closing.statement"]._generate(
+            company, period.date_from, period.date_to, period=period
+        )
+        statements.action_send()
+        if statements:
+            statements[0]._portal_answer("confirmed", answered_by="Demo customer")
+        if len(statements) > 1:
+            statements[1]._portal_answer(
+                "disputed",
+                comment="The credit note of last month is missing.",
+                answered_by="Demo customer",
+            )
+
+    def _demo_order_to_approve(self, company, customer, products, user):
+        """An order above the maximum discount, waiting for approval."""
+        company.sales_closing_max_discount = 15.0
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "user_id": user.id,
+                "company_id": company.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": products[0].id,
+                            "product_uom_qty": 3,
+                            "discount": 25,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+
     def _demo_periods(self, company, users, today):
         Period = self.env["sales.closing.period"]
         first = today.replace(day=1) - relativedelta(months=2)
@@ -344,6 +382,7 @@ class SalesClosingDemo(models.AbstractModel):
                 "user_id": users[0].id,
             }
         )
+        self._demo_statements(company, periods.sorted("date_from")[1])
         periods._ensure_check_lines()
         for period in periods:
             for line in period.check_line_ids.filtered(lambda ln: not ln.is_manual):
