@@ -16,6 +16,7 @@
         "account_statement_import_ofx",
         "queue_job",
     ],
+    "demo": ["demo/sales_closing_reconcile_demo.xml"],
     "data": [
         "security/ir.model.access.csv",
         "security/sales_closing_match_security.xml",

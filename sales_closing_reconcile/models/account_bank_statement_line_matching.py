@@ -77,6 +77,12 @@ class AccountBankStatementLine(models.Model):
     # Entry points
     # ------------------------------------------------------------------
 
+    @api.model
+    def _sales_closing_demo_match(self):
+        """Demo data: run the engine on every unreconciled line at once."""
+        lines = self.search([("is_reconciled", "=", False)])
+        return lines.with_context(sales_closing_match_now=True).action_auto_match()
+
     def action_auto_match(self):
         """Match these statement lines (those not reconciled yet).
 
