@@ -76,3 +76,16 @@ class SalesClosingCase(TransactionCase):
                 "user_id": cls.manager.id,
             }
         )
+
+    @classmethod
+    def _pay(cls, invoice, day, amount=None):
+        """Register a payment of ``invoice`` (default: its whole residual)."""
+        values = {"payment_date": day}
+        if amount is not None:
+            values["amount"] = amount
+        return (
+            cls.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(values)
+            ._create_payments()
+        )

@@ -101,9 +101,7 @@ class TestBuiltInChecks(SalesClosingCase):
         )
         invoice.action_post()
         self._assert_fails("overdue_invoices", 1, amount=invoice.amount_total)
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"payment_date": date(2026, 1, 20)})._create_payments()
+        self._pay(invoice, date(2026, 1, 20))
         self.assertEqual(self._result("overdue_invoices")["count"], 0)
 
     def test_unreconciled_bank_line(self):

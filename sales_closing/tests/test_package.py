@@ -63,15 +63,6 @@ class TestClosingPackage(SalesClosingCase):
         return move
 
     @classmethod
-    def _pay(cls, invoice, day, amount):
-        return (
-            cls.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"payment_date": day, "amount": amount})
-            ._create_payments()
-        )
-
-    @classmethod
     def _close(cls, period):
         period.action_run_checks()
         lines = period.check_line_ids

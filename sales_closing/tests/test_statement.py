@@ -62,15 +62,6 @@ class TestCustomerStatement(SalesClosingCase):
         move.action_post()
         return move
 
-    @classmethod
-    def _pay(cls, invoice, day, amount):
-        return (
-            cls.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"payment_date": day, "amount": amount})
-            ._create_payments()
-        )
-
     def _ledger(self, partner, domain):
         lines = self.env["account.move.line"].search(
             [
