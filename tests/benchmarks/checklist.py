@@ -31,10 +31,12 @@ def populate(env, lines):
         """
         INSERT INTO sale_order (name, partner_id, partner_invoice_id,
             partner_shipping_id, date_order, company_id, currency_id, state,
-            picking_policy, warehouse_id, invoice_status)
+            picking_policy, warehouse_id, invoice_status,
+            sales_closing_approval_state)
         SELECT 'BENCH' || n, %(partner)s, %(partner)s, %(partner)s,
             '2026-01-01'::timestamp + (n %% 28) * interval '1 day',
-            %(company)s, %(currency)s, 'sale', 'direct', %(warehouse)s, 'to invoice'
+            %(company)s, %(currency)s, 'sale', 'direct', %(warehouse)s, 'to invoice',
+            'none'
         FROM generate_series(1, %(orders)s) n
         RETURNING id
         """,
