@@ -210,8 +210,6 @@ class SalesClosingCheckLine(models.Model):
                 raise UserError(
                     self.env._("Only manual tasks are ticked by hand: %s", line.name)
                 )
-            if line.period_id.state == "closed":
-                raise UserError(self.env._("Period %s is closed.", line.period_id.name))
             line.status = "ok"
         return True
 
