@@ -18,3 +18,9 @@ from . import sales_closing_statement_line
 from . import sales_closing_order_violation
 from . import sale_order
 from . import res_partner
+from . import account_journal
+from . import ir_actions_report
+from . import sale_order_line
+from . import stock_picking
+from . import sales_closing_invoicing
+from . import product_pricelist

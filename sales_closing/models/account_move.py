@@ -1,10 +1,23 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import invoice_layout, numerals
 
 SALES_CLOSING_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    sales_closing_auto = fields.Boolean(
+        string="Created by Invoicing Automation", readonly=True, copy=False
+    )
+    sales_closing_user_reset = fields.Boolean(
+        string="Reset to Draft by a User",
+        readonly=True,
+        copy=False,
+        help="The invoicing automation never posts this invoice again.",
+    )
 
     def _sales_closing_documents(self):
         """The moves a closed period protects.
@@ -68,6 +81,11 @@ class AccountMove(models.Model):
 
     def button_draft(self):
         self._sales_closing_check()
+        # an automatic invoice a user reset is never posted again by the
+        # automation (OCA sale-workflow #1492); sudo: a technical flag
+        self.filtered("sales_closing_auto").sudo().write(
+            {"sales_closing_user_reset": True}
+        )
         return super().button_draft()
 
     def unlink(self):
@@ -93,3 +111,147 @@ class AccountMove(models.Model):
                     items += [(move, move.company_id, new_date) for move in posted]
                 self.env["sales.closing.period"]._check_documents_open(items)
         return super().write(vals)
+
+    # Invoice layouts (classic, modern, Chinese VAT style) -------------------
+    def _sales_closing_invoice_layout(self):
+        """The layout printing this invoice: the customer's, the journal's,
+        then the company's."""
+        self.ensure_one()
+        return invoice_layout.choose_layout(
+            self.commercial_partner_id.with_company(
+                self.company_id
+            ).sales_closing_invoice_layout,
+            self.journal_id.sales_closing_invoice_layout,
+            self.company_id.sales_closing_invoice_layout,
+        )
+
+    def _get_name_invoice_report(self):
+        self.ensure_one()
+        if self.is_sale_document(include_receipts=True):
+            template = invoice_layout.TEMPLATES.get(
+                self._sales_closing_invoice_layout()
+            )
+            if template:
+                return template
+        return super()._get_name_invoice_report()
+
+    def _sales_closing_check_invoice_layout(self):
+        """Refuse printing a layout that needs a tax ID the company or the
+        customer lacks, naming the invoice and the partner."""
+        layouts = dict(
+            self.env["res.company"]
+            ._fields["sales_closing_invoice_layout"]
+            ._description_selection(self.env)
+        )
+        for move in self.filtered(lambda m: m.is_sale_document(include_receipts=True)):
+            layout = move._sales_closing_invoice_layout()
+            company = move.company_id.partner_id
+            customer = move.commercial_partner_id
+            missing = invoice_layout.missing_tax_ids(
+                layout, [(company.name, company.vat), (customer.name, customer.vat)]
+            )
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "The invoice %(invoice)s prints with the layout %(layout)s, "
+                        "which needs the tax ID of the seller and of the buyer. "
+                        "Set the tax ID of %(partners)s.",
+                        invoice=move.name or move.display_name,
+                        layout=layouts.get(layout, layout),
+                        partners=", ".join(missing),
+                    )
+                )
+
+    def _sales_closing_installments(self):
+        """The due dates of the invoice: one dict per payment term line
+        (number, date, amount and residual in the invoice currency)."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        ).sorted(lambda line: (line.date_maturity or line.date, line.id))
+        return [
+            {
+                "number": number,
+                "date": line.date_maturity or line.date,
+                "amount": abs(line.amount_currency),
+                "residual": abs(line.amount_residual_currency),
+            }
+            for number, line in enumerate(lines, start=1)
+        ]
+
+    def _sales_closing_payment_qr(self):
+        """The payment QR code of a posted invoice with an amount due.
+
+        Returns ``{"kind", "payload", "image", "url"}`` (``kind`` is ``epc``
+        for a SEPA transfer to an IBAN in EUR, ``url`` for the portal payment
+        page) or ``{}`` when nothing is to be paid.
+        """
+        self.ensure_one()
+        if (
+            self.state != "posted"
+            or not self.is_inbound(include_receipts=True)
+            or self.currency_id.is_zero(self.amount_residual)
+        ):
+            return {}
+        url = invoice_layout.absolute_url(
+            self.get_base_url(),
+            self.get_portal_url(
+                anchor=invoice_layout.PORTAL_PAY_ANCHOR,
+                query_string=invoice_layout.PORTAL_PAY_QUERY,
+            ),
+        )
+        bank = self.partner_bank_id
+        kind, payload = invoice_layout.payment_qr_payload(
+            url,
+            self.currency_id.name,
+            invoice_layout.money(self.amount_residual),
+            name=bank.acc_holder_name or bank.partner_id.name or self.company_id.name,
+            iban=bank.acc_number or "",
+            bic=bank.bank_bic or "",
+            reference=self.payment_reference or self.name,
+        )
+        return {
+            "kind": kind,
+            "payload": payload,
+            "image": invoice_layout.qr_png_data_uri(payload),
+            "url": url,
+        }
+
+    def _sales_closing_invoice_values(self):
+        """What the invoice layouts print besides the invoice's own fields."""
+        self.ensure_one()
+        company = self.company_id
+        customer = self.commercial_partner_id
+        sign = -1 if self.move_type == "out_refund" else 1
+        return {
+            "layout": self._sales_closing_invoice_layout(),
+            "installments": self._sales_closing_installments(),
+            "qr": self._sales_closing_payment_qr(),
+            "vat_label": company.account_fiscal_country_id.vat_label
+            or self.env._("Tax ID"),
+            "company_address": self._sales_closing_address(company.partner_id),
+            "customer_address": self._sales_closing_address(self.partner_id),
+            "company_contact": [
+                value
+                for value in (company.phone, company.email, company.website)
+                if value
+            ],
+            "customer_bank": customer.bank_ids[:1],
+            "amount_capital": numerals.amount_to_chinese_capital(
+                invoice_layout.money(sign * self.amount_total)
+            ),
+        }
+
+    @api.model
+    def _sales_closing_address(self, partner):
+        """The address lines of ``partner``, without its name."""
+        return [
+            line.strip()
+            for line in partner._display_address(without_company=True).splitlines()
+            if line.strip()
+        ]
+
+    @api.model
+    def _sales_closing_cn_date(self, day):
+        """``day`` written the Chinese way: 2026年01月31日."""
+        return f"{day.year}年{day.month:02d}月{day.day:02d}日" if day else ""

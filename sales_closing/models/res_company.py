@@ -1,5 +1,8 @@
 from odoo import fields, models
 
+from ..engine.invoice_layout import DEFAULT_LAYOUT, LAYOUT_SELECTION
+from ..engine.invoicing import POLICY_SELECTION
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -92,4 +95,44 @@ class ResCompany(models.Model):
         default=30,
         help="Invoices overdue by more than these days block the customer's "
         "orders (0: any overdue invoice).",
+    )
+    sales_closing_invoice_layout = fields.Selection(
+        LAYOUT_SELECTION,
+        string="Default Invoice Layout",
+        default=DEFAULT_LAYOUT,
+        required=True,
+        help="Layout of customer invoices when neither the customer nor the "
+        "journal sets one.",
+    )
+
+    # Invoicing automation (issue #5 item 3)
+    sales_closing_invoice_policy = fields.Selection(
+        POLICY_SELECTION,
+        string="Invoicing Automation",
+        default="manual",
+        required=True,
+        help="When the scheduled action invoices confirmed orders: never "
+        "(Odoo's standard), as soon as they are confirmed, when a delivery is "
+        "validated (delivered quantities), or at the end of the closing period "
+        "(one invoice per customer and period). A customer can override it.",
+    )
+    sales_closing_invoice_post = fields.Boolean(
+        string="Post Automatic Invoices",
+        help="Post the invoices the automation creates. An invoice a user "
+        "resets to draft is never posted again by the automation.",
+    )
+    sales_closing_invoice_send = fields.Boolean(
+        string="Send Automatic Invoices by Email",
+        help="Send the posted automatic invoices by email with their PDF.",
+    )
+    sales_closing_invoice_mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Automatic Invoice Email",
+        domain=[("model", "=", "account.move")],
+        help="Empty: Odoo's invoice email template.",
+    )
+    sales_closing_invoice_sms = fields.Boolean(
+        string="Send Automatic Invoices by SMS",
+        help="Also send a text message with the invoice link, when the SMS "
+        "module is installed.",
     )

@@ -55,3 +55,29 @@ class ResConfigSettings(models.TransientModel):
     sales_closing_credit_overdue_days = fields.Integer(
         related="company_id.sales_closing_credit_overdue_days", readonly=False
     )
+    sales_closing_invoice_layout = fields.Selection(
+        related="company_id.sales_closing_invoice_layout", readonly=False
+    )
+    sales_closing_invoice_policy = fields.Selection(
+        related="company_id.sales_closing_invoice_policy", readonly=False
+    )
+    sales_closing_invoice_post = fields.Boolean(
+        related="company_id.sales_closing_invoice_post", readonly=False
+    )
+    sales_closing_invoice_send = fields.Boolean(
+        related="company_id.sales_closing_invoice_send", readonly=False
+    )
+    sales_closing_invoice_mail_template_id = fields.Many2one(
+        related="company_id.sales_closing_invoice_mail_template_id", readonly=False
+    )
+    sales_closing_invoice_sms = fields.Boolean(
+        related="company_id.sales_closing_invoice_sms", readonly=False
+    )
+    sales_closing_sms_installed = fields.Boolean(
+        compute="_compute_sales_closing_sms_installed"
+    )
+
+    def _compute_sales_closing_sms_installed(self):
+        installed = "sms.sms" in self.env
+        for settings in self:
+            settings.sales_closing_sms_installed = installed

@@ -1,6 +1,8 @@
 from odoo import fields, models
 
 from ..engine import credit as credit_engine
+from ..engine import invoice_layout
+from ..engine.invoicing import POLICY_SELECTION
 
 
 class ResPartner(models.Model):
@@ -15,6 +17,21 @@ class ResPartner(models.Model):
     )
     sales_closing_currency_id = fields.Many2one(
         "res.currency", compute="_compute_sales_closing_exposure"
+    )
+    sales_closing_invoice_layout = fields.Selection(
+        invoice_layout.LAYOUT_SELECTION,
+        string="Invoice Layout",
+        company_dependent=True,
+        help="Layout of this customer's invoices; empty: the journal's, then "
+        "the company's default.",
+    )
+
+    sales_closing_invoice_policy = fields.Selection(
+        POLICY_SELECTION,
+        string="Invoicing Automation",
+        company_dependent=True,
+        help="How this customer's confirmed orders are invoiced; empty: the "
+        "company's setting.",
     )
 
     def _compute_sales_closing_exposure(self):

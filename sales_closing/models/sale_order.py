@@ -1,4 +1,5 @@
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -6,6 +7,7 @@ from odoo.tools import format_amount
 
 from ..engine import credit as credit_engine
 from ..engine import order_rules
+from ..engine.invoicing import POLICY_SELECTION
 
 # Fields only the approval and override methods may write.
 DECISION_FIELDS = {
@@ -607,3 +609,121 @@ class SaleOrder(models.Model):
 
     def action_sales_closing_override(self):
         return self._sales_closing_open_decision("override")
+
+    # ------------------------------------------------------------------
+    # Invoicing automation (engine/invoicing.py, sales.closing.invoicing)
+    # ------------------------------------------------------------------
+    sales_closing_invoice_policy = fields.Selection(
+        POLICY_SELECTION,
+        string="Invoicing Automation",
+        compute="_compute_sales_closing_invoice_policy",
+        help="The customer's invoicing automation, else the company's.",
+    )
+    sales_closing_invoice_error = fields.Text(
+        string="Invoicing Automation Error",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Why the invoicing automation could not handle this order; "
+        "the automation leaves the order alone until Retry Invoicing.",
+    )
+
+    def _sales_closing_policies(self):
+        """``{order: policy}``: the customer's override, else the company's."""
+        result = {}
+        for order in self:
+            company = order.company_id
+            partner = order.partner_id.commercial_partner_id.with_company(company)
+            result[order] = (
+                partner.sales_closing_invoice_policy
+                or company.sales_closing_invoice_policy
+                or "manual"
+            )
+        return result
+
+    @api.depends("partner_id", "company_id")
+    def _compute_sales_closing_invoice_policy(self):
+        policies = self._sales_closing_policies()
+        for order in self:
+            order.sales_closing_invoice_policy = policies[order]
+
+    def _get_invoiceable_lines(self, final=False):
+        """With the automation's quantities in context: exactly those lines."""
+        quantities = self.env.context.get("sales_closing_invoice_qty")
+        if quantities is None:
+            return super()._get_invoiceable_lines(final=final)
+        wanted = dict(quantities)
+        line_ids = []
+        downpayment_ids = []
+        pending_section = None
+        for line in self.order_line:
+            if line.display_type == "line_section":
+                pending_section = line
+                continue
+            if line.display_type == "line_note":
+                line_ids.append(line.id)
+                continue
+            if line.id not in wanted:
+                continue
+            if line.is_downpayment:
+                downpayment_ids.append(line.id)
+                continue
+            if pending_section:
+                line_ids.append(pending_section.id)
+                pending_section = None
+            line_ids.append(line.id)
+        return self.env["sale.order.line"].browse(line_ids + downpayment_ids)
+
+    def _action_confirm(self):
+        result = super()._action_confirm()
+        policies = self._sales_closing_policies()
+        if any(policy != "manual" for policy in policies.values()):
+            self.env["sales.closing.invoicing"]._trigger()
+        return result
+
+    def action_sales_closing_invoice_now(self):
+        """Clear the flag and run the automation on these orders now.
+
+        Bad input or a failure raises an error naming the order and line.
+        """
+        self.check_access("write")
+        for order in self:
+            if order.state != "sale":
+                raise UserError(self.env._("Order %s is not confirmed.", order.name))
+        # the scheduled action locks the orders it works on: wait for nobody
+        self.env.flush_all()
+        try:
+            self.env.cr.execute(
+                "SELECT id FROM sale_order WHERE id = ANY(%s) FOR UPDATE NOWAIT",
+                [self.ids],
+            )
+        except pg_errors.LockNotAvailable as error:
+            raise UserError(
+                self.env._(
+                    "The scheduled action is invoicing %s right now; try again "
+                    "in a moment.",
+                    ", ".join(self.mapped("name")),
+                )
+            ) from error
+        # sudo: the flag is written by the automation only
+        self.sudo().write({"sales_closing_invoice_error": False})
+        self.activity_unlink(["sales_closing.mail_activity_invoicing_failed"])
+        # sudo: the automation posts and sends as the scheduled action does,
+        # for a salesperson who may write the order but not post invoices
+        moves = (
+            self.env["sales.closing.invoicing"]
+            .sudo()
+            ._process(self.sudo(), raise_errors=True)
+            .sudo(False)
+        )
+        if not moves:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "message": self.env._("Nothing to invoice automatically now."),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
+        return self.action_view_invoice(invoices=moves)

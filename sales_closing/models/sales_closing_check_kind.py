@@ -260,6 +260,15 @@ class SalesClosingCheckKind(models.Model):
             ("date_order", "<=", fields.Datetime.to_string(period._end_datetime())),
         ]
         orders = self.env["sale.order"].search(domain)
+        if orders and period.company_id.sales_closing_max_below_pricelist:
+            # the pricelist price of each line searches its pricelist's
+            # rules (Odoo's ``pricelist_item_id`` is computed, not stored,
+            # and rules based on other pricelists search again): fetch the
+            # rules once so the query count does not grow with the lines
+            rules = self.env["product.pricelist"]._sales_closing_rules_cache(
+                orders.pricelist_id
+            )
+            orders = orders.with_context(sales_closing_pricelist_rules=rules)
         violations = orders._sales_closing_evaluate()
         bad = orders.filtered(
             lambda order: (

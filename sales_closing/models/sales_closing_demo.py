@@ -114,8 +114,13 @@ class SalesClosingDemo(models.AbstractModel):
             env._demo_stock(company, spec, products)
             users = env._demo_users(company, spec)
             customers = env._demo_customers(spec)
+            env._demo_invoice_layouts(company, key, customers)
             env._demo_orders(company, customers, products, users, today, rng)
             env._demo_order_to_approve(company, customers[1], products, users[0])
+            # invoicing automation: the last customer is invoiced on delivery
+            # by the scheduled action, invoices posted
+            company.sales_closing_invoice_post = True
+            customers[-1].sales_closing_invoice_policy = "delivery"
             env._demo_bank_lines(company, today)
             env._demo_periods(company, users, today)
         admin.write({"company_id": companies[0].id})
@@ -402,3 +407,34 @@ class SalesClosingDemo(models.AbstractModel):
         ).explanation = "Demo: first month sold through Odoo, no comparable history."
         oldest.action_close()
         _logger.info("Sales Closing demo data loaded for %s", company.name)
+
+    def _demo_invoice_layouts(self, company, key, customers):
+        """A bank account on the invoices and each invoice layout in use:
+        the Chinese company prints the VAT invoice style by default (its
+        customers get a tax ID), two customers of each company another one."""
+        if key == "cn":
+            bank = (
+                "中国工商银行上海浦东支行",
+                "ICBKCNBJSHI",
+                "6222 0210 0112 3456 789",
+            )
+            vats = [f"9111010{index}MA01ABCD3Y" for index in range(len(customers))]
+            layouts = {3: "modern", 4: "classic"}
+            company.sales_closing_invoice_layout = "cn_vat"
+        else:
+            bank = ("Commerzbank Hamburg", "COBADEFFXXX", "DE89 3704 0044 0532 0130 00")
+            vats = ["DE811569869", "FR40303265045", "NL810433941B01"]
+            layouts = {0: "modern", 2: "modern", 3: "classic"}
+        self.env["res.partner.bank"].create(
+            {
+                "acc_number": bank[2],
+                "partner_id": company.partner_id.id,
+                "bank_id": self.env["res.bank"]
+                .create({"name": bank[0], "bic": bank[1]})
+                .id,
+            }
+        )
+        for customer, vat in zip(customers, vats, strict=False):
+            customer.vat = vat
+        for index, layout in layouts.items():
+            customers[index].sales_closing_invoice_layout = layout

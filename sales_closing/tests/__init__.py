@@ -21,3 +21,8 @@ from . import test_engine_credit
 from . import test_order_rules
 from . import test_credit
 from . import test_order_import
+from . import test_reports
+from . import test_engine_invoicing
+from . import test_invoicing
+from . import test_engine_invoice_layout
+from . import test_invoice_layout
