@@ -1,0 +1,120 @@
+# Copyright 2026 Sales Closing contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Asynchronous notification endpoints of Alipay and WeChat Pay, and the QR page."""
+
+import json
+import logging
+
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.payment import utils as payment_utils
+
+from ..engine import alipay as alipay_engine
+
+_logger = logging.getLogger(__name__)
+
+
+class SalesClosingPaymentController(http.Controller):
+    _alipay_notify_url = "/payment/alipay/notify"
+    _wechatpay_notify_url = "/payment/wechatpay/notify"
+
+    @http.route(
+        _alipay_notify_url,
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def alipay_notify(self, **params):
+        """Receive an Alipay asynchronous notification (form POST).
+
+        Alipay retries until the body is exactly 'success': it is sent for every
+        notification that was handled (applied, duplicate or set aside for review),
+        'fail' for a forged one.
+        """
+        # sudo: the gateway is anonymous; authenticity is proven by the signature.
+        log = (
+            request.env["sales.closing.payment.notification"]
+            .sudo()
+            ._sales_closing_process_alipay(params)
+        )
+        _logger.info(
+            "Alipay notification %s for %s: %s (%s)",
+            log.notification_ref,
+            log.reference,
+            log.state,
+            log.reason,
+        )
+        body = "fail" if log.state == "rejected" else alipay_engine.NOTIFICATION_ACK
+        return request.make_response(body, headers=[("Content-Type", "text/plain")])
+
+    @http.route(
+        _wechatpay_notify_url,
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def wechatpay_notify(self):
+        """Receive a WeChat Pay API v3 notification (signed JSON, encrypted resource).
+
+        HTTP 200 with no body acknowledges it; a 4xx with a JSON FAIL body makes
+        WeChat Pay retry (forged or unverifiable notifications).
+        """
+        httprequest = request.httprequest
+        # sudo: the gateway is anonymous; authenticity is proven by the signature.
+        log = (
+            request.env["sales.closing.payment.notification"]
+            .sudo()
+            ._sales_closing_process_wechatpay(
+                dict(httprequest.headers), httprequest.get_data()
+            )
+        )
+        _logger.info(
+            "WeChat Pay notification %s for %s: %s (%s)",
+            log.notification_ref,
+            log.reference,
+            log.state,
+            log.reason,
+        )
+        if log.state == "rejected":
+            body = json.dumps({"code": "FAIL", "message": log.reason})
+            return request.make_response(
+                body, headers=[("Content-Type", "application/json")], status=401
+            )
+        return request.make_response("", status=200)
+
+    @http.route(
+        ["/payment/alipay/qr", "/payment/wechatpay/qr"],
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+        sitemap=False,
+    )
+    def qr_code_page(self, reference=None, access_token=None, **_kwargs):
+        """Show the QR code of an Alipay pre-created or WeChat Pay Native payment."""
+        # sudo: the access token proves the buyer started this transaction.
+        tx = (
+            request.env["payment.transaction"]
+            .sudo()
+            .search([("reference", "=", reference or "")], limit=1)
+        )
+        if (
+            not tx
+            or tx.provider_code not in ("alipay", "wechatpay")
+            or not payment_utils.check_access_token(
+                access_token, tx.reference, tx.amount
+            )
+            or not tx.sales_closing_qr_code
+        ):
+            raise NotFound()
+        return request.render(
+            "sales_closing_payments.qr_code_page",
+            {"tx": tx, "provider": tx.provider_id},
+        )

@@ -1,0 +1,397 @@
+# Copyright 2026 Sales Closing contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Alipay and WeChat Pay providers: credentials, gateway URLs and signed API calls.
+
+The signatures, request bodies and notification checks live in the pure engines
+(``engine/alipay.py``, ``engine/wechatpay.py``); this model only holds the
+credentials, picks the production or sandbox URL from the provider state and sends
+the requests with ``requests``.
+"""
+
+import json
+import logging
+
+import requests
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..engine import alipay as alipay_engine
+from ..engine import wechatpay as wechatpay_engine
+from ..engine.common import PaymentEngineError
+
+_logger = logging.getLogger(__name__)
+
+#: Currencies the domestic Alipay and WeChat Pay merchant APIs settle in.
+SUPPORTED_CURRENCIES = {"alipay": ("CNY",), "wechatpay": ("CNY",)}
+DEFAULT_PAYMENT_METHOD_CODES = {"alipay": {"alipay"}, "wechatpay": {"wechat_pay"}}
+REQUEST_TIMEOUT = 15
+#: Stripe endpoints that move money and take our idempotency key.
+STRIPE_KEYED_ENDPOINTS = ("payment_intents", "refunds")
+
+
+class PaymentProvider(models.Model):
+    _inherit = "payment.provider"
+
+    code = fields.Selection(
+        selection_add=[("alipay", "Alipay"), ("wechatpay", "WeChat Pay")],
+        ondelete={"alipay": "set default", "wechatpay": "set default"},
+    )
+
+    # Alipay (open platform, public-key mode, RSA2)
+    alipay_app_id = fields.Char(
+        string="Alipay App ID",
+        required_if_provider="alipay",
+        groups="base.group_system",
+        help="The APPID of the application on the Alipay open platform.",
+    )
+    alipay_merchant_private_key = fields.Text(
+        string="Alipay Merchant Private Key",
+        groups="base.group_system",
+        help="The application private key (PEM or bare base64), used to sign requests "
+        "with RSA2.",
+    )
+    alipay_public_key = fields.Text(
+        string="Alipay Public Key",
+        groups="base.group_system",
+        help="Alipay's public key (not the application public key), used to verify "
+        "responses and asynchronous notifications.",
+    )
+    alipay_payment_mode = fields.Selection(
+        selection=[("page", "Page pay (redirect)"), ("qr", "QR code (pre-create)")],
+        string="Alipay Payment Mode",
+        default="page",
+        help="Page pay redirects the buyer to Alipay's cashier; QR code shows a code "
+        "the buyer scans with the Alipay app.",
+    )
+
+    # WeChat Pay API v3 (merchant direct mode, Native payment)
+    wechatpay_mch_id = fields.Char(
+        string="WeChat Pay Merchant ID",
+        required_if_provider="wechatpay",
+        groups="base.group_system",
+    )
+    wechatpay_app_id = fields.Char(
+        string="WeChat Pay App ID",
+        required_if_provider="wechatpay",
+        groups="base.group_system",
+    )
+    wechatpay_api_v3_key = fields.Char(
+        string="WeChat Pay APIv3 Key",
+        groups="base.group_system",
+        help="The 32-character APIv3 key that decrypts the notification resources.",
+    )
+    wechatpay_serial_no = fields.Char(
+        string="Merchant Certificate Serial Number",
+        groups="base.group_system",
+        help="The serial number of the merchant API certificate, sent with each "
+        "signed request.",
+    )
+    wechatpay_private_key = fields.Text(
+        string="WeChat Pay Merchant Private Key",
+        groups="base.group_system",
+        help="The private key of the merchant API certificate (apiclient_key.pem).",
+    )
+    wechatpay_platform_serial = fields.Char(
+        string="Platform Certificate Serial",
+        groups="base.group_system",
+        help="The serial of the WeChat Pay platform certificate or the ID of the "
+        "WeChat Pay public key (PUB_KEY_ID_...), as sent in the Wechatpay-Serial "
+        "header.",
+    )
+    wechatpay_platform_certificate = fields.Text(
+        string="Platform Certificate",
+        groups="base.group_system",
+        help="The WeChat Pay platform certificate or public key (PEM), used to verify "
+        "responses and notifications.",
+    )
+    wechatpay_sandbox_url = fields.Char(
+        string="WeChat Pay Test URL",
+        groups="base.group_system",
+        help="WeChat Pay API v3 has no public sandbox: in test mode requests go to "
+        "this base URL (a simulator) when set, else to the production API with your "
+        "test merchant account.",
+    )
+
+    # === COMPUTE METHODS === #
+
+    def _compute_feature_support_fields(self):
+        """Override of `payment`: both providers refund partially."""
+        res = super()._compute_feature_support_fields()
+        self.filtered(lambda p: p.code in ("alipay", "wechatpay")).update(
+            {"support_refund": "partial"}
+        )
+        return res
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains("state", "code", "wechatpay_api_v3_key")
+    def _check_wechatpay_api_v3_key(self):
+        for provider in self.sudo():
+            key = provider.wechatpay_api_v3_key
+            if provider.code == "wechatpay" and key and len(key.encode()) != 32:
+                raise ValidationError(
+                    self.env._(
+                        "The APIv3 key of the WeChat Pay provider %(name)s must be "
+                        "exactly 32 characters long.",
+                        name=provider.name,
+                    )
+                )
+
+    # === BUSINESS METHODS - IDEMPOTENCY (capture at delivery) === #
+
+    def _stripe_make_request(
+        self, endpoint, payload=None, method="POST", offline=False, idempotency_key=None
+    ):
+        """Override of `payment_stripe`: send our idempotency key with the money
+        requests (payment intents, captures, voids, refunds), so that a retried or
+        repeated request is answered by Stripe without charging twice.
+
+        Only called when payment_stripe is installed (it loads before this addon).
+        """
+        key = self.env.context.get("sales_closing_idempotency_key")
+        if (
+            key
+            and not idempotency_key
+            and method == "POST"
+            and (
+                endpoint in STRIPE_KEYED_ENDPOINTS
+                or endpoint.endswith(("/capture", "/cancel"))
+            )
+        ):
+            idempotency_key = key
+        return super()._stripe_make_request(
+            endpoint,
+            payload=payload,
+            method=method,
+            offline=offline,
+            idempotency_key=idempotency_key,
+        )
+
+    # === BUSINESS METHODS - GETTERS === #
+
+    def _get_supported_currencies(self):
+        """Override of `payment`: Alipay and WeChat Pay settle in CNY."""
+        supported = super()._get_supported_currencies()
+        if self.code in SUPPORTED_CURRENCIES:
+            supported = supported.filtered(
+                lambda c: c.name in SUPPORTED_CURRENCIES[self.code]
+            )
+        return supported
+
+    def _get_default_payment_method_codes(self):
+        """Override of `payment`: Alipay and WeChat Pay payment methods."""
+        codes = super()._get_default_payment_method_codes()
+        if self.code not in DEFAULT_PAYMENT_METHOD_CODES:
+            return codes
+        return DEFAULT_PAYMENT_METHOD_CODES[self.code]
+
+    def _sales_closing_is_sandbox(self):
+        """Tell whether the provider talks to the sandbox (provider state 'test')."""
+        self.ensure_one()
+        return self.state == "test"
+
+    def _alipay_gateway_url(self):
+        """Return Alipay's production or sandbox gateway URL."""
+        self.ensure_one()
+        return alipay_engine.gateway_url(sandbox=self._sales_closing_is_sandbox())
+
+    def _wechatpay_api_url(self):
+        """Return the base URL of the WeChat Pay API v3 for the provider state."""
+        self.ensure_one()
+        if self._sales_closing_is_sandbox() and self.sudo().wechatpay_sandbox_url:
+            return self.sudo().wechatpay_sandbox_url.rstrip("/")
+        return wechatpay_engine.API_BASE_URL
+
+    def _wechatpay_platform_keys(self):
+        """Return {serial: platform certificate or public key PEM}."""
+        self.ensure_one()
+        provider = self.sudo()  # credentials are restricted to base.group_system
+        if not (
+            provider.wechatpay_platform_serial
+            and provider.wechatpay_platform_certificate
+        ):
+            return {}
+        return {
+            provider.wechatpay_platform_serial.strip(): (
+                provider.wechatpay_platform_certificate
+            )
+        }
+
+    def _sales_closing_notify_url(self):
+        """Return the asynchronous notification URL of the provider."""
+        self.ensure_one()
+        return f"{self.get_base_url()}/payment/{self.code}/notify"
+
+    def _sales_closing_credentials_error(self, missing):
+        """Return the error raised when credentials are missing."""
+        return ValidationError(
+            self.env._(
+                "The %(provider)s provider %(name)s is missing: %(fields)s.",
+                provider=self._get_provider_name(),
+                name=self.name,
+                fields=", ".join(missing),
+            )
+        )
+
+    # === BUSINESS METHODS - ALIPAY === #
+
+    def _alipay_check_credentials(self):
+        self.ensure_one()
+        provider = self.sudo()  # credentials are restricted to base.group_system
+        missing = [
+            label
+            for label, value in (
+                ("App ID", provider.alipay_app_id),
+                ("merchant private key", provider.alipay_merchant_private_key),
+                ("Alipay public key", provider.alipay_public_key),
+            )
+            if not value
+        ]
+        if missing:
+            raise self._sales_closing_credentials_error(missing)
+        return provider
+
+    def _alipay_signed_params(self, builder, *args, **kwargs):
+        """Return the signed parameters built by an engine ``*_request`` function."""
+        provider = self._alipay_check_credentials()
+        try:
+            return builder(
+                provider.alipay_app_id,
+                provider.alipay_merchant_private_key,
+                *args,
+                **kwargs,
+            )
+        except (PaymentEngineError, ValueError, TypeError) as error:
+            raise ValidationError(
+                self.env._(
+                    "Alipay: the request cannot be built: %(error)s", error=error
+                )
+            ) from error
+
+    def _alipay_call(self, method, params):
+        """Post signed ``params`` to the gateway and return the verified content.
+
+        Raises ValidationError when the gateway cannot be reached, when the response
+        signature does not verify or when Alipay refuses the request.
+        """
+        provider = self._alipay_check_credentials()
+        url = self._alipay_gateway_url()
+        try:
+            response = requests.post(
+                url,
+                data=params,
+                params={"charset": "utf-8"},
+                timeout=REQUEST_TIMEOUT,
+            )
+            response.raise_for_status()
+        except requests.exceptions.RequestException as error:
+            _logger.warning("Alipay %s failed: %s", method, error)
+            raise ValidationError(
+                self.env._(
+                    "Alipay: the gateway could not be reached (%(method)s): %(error)s",
+                    method=method,
+                    error=error,
+                )
+            ) from error
+        try:
+            return alipay_engine.parse_response(
+                response.content.decode("utf-8"), method, provider.alipay_public_key
+            )
+        except alipay_engine.AlipayError as error:
+            _logger.warning("Alipay %s refused: %s", method, error)
+            raise ValidationError(
+                self.env._("Alipay (%(method)s): %(error)s", method=method, error=error)
+            ) from error
+
+    # === BUSINESS METHODS - WECHAT PAY === #
+
+    def _wechatpay_check_credentials(self):
+        self.ensure_one()
+        provider = self.sudo()  # credentials are restricted to base.group_system
+        missing = [
+            label
+            for label, value in (
+                ("merchant ID", provider.wechatpay_mch_id),
+                ("App ID", provider.wechatpay_app_id),
+                ("APIv3 key", provider.wechatpay_api_v3_key),
+                ("merchant serial number", provider.wechatpay_serial_no),
+                ("merchant private key", provider.wechatpay_private_key),
+                ("platform certificate serial", provider.wechatpay_platform_serial),
+                ("platform certificate", provider.wechatpay_platform_certificate),
+            )
+            if not value
+        ]
+        if missing:
+            raise self._sales_closing_credentials_error(missing)
+        return provider
+
+    def _wechatpay_call(self, request_tuple, allowed_statuses=(200, 204)):
+        """Send a signed API v3 request and return ``(status, json_or_None)``.
+
+        ``request_tuple`` is the (method, path, body) triple of an engine builder. The
+        response signature is verified against the platform certificate (WeChat signs
+        every answer, errors included).
+        """
+        provider = self._wechatpay_check_credentials()
+        method, path, body = request_tuple
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "Authorization": wechatpay_engine.authorization_header(
+                provider.wechatpay_mch_id,
+                provider.wechatpay_serial_no,
+                provider.wechatpay_private_key,
+                method,
+                path,
+                body,
+            ),
+        }
+        url = self._wechatpay_api_url() + path
+        try:
+            response = requests.request(
+                method,
+                url,
+                data=body.encode("utf-8") if body else None,
+                headers=headers,
+                timeout=REQUEST_TIMEOUT,
+            )
+        except requests.exceptions.RequestException as error:
+            _logger.warning("WeChat Pay %s %s failed: %s", method, path, error)
+            raise ValidationError(
+                self.env._(
+                    "WeChat Pay: the API could not be reached (%(path)s): %(error)s",
+                    path=path,
+                    error=error,
+                )
+            ) from error
+        status = wechatpay_engine.signature_status(
+            response.headers, response.content, self._wechatpay_platform_keys()
+        )
+        if status != "ok":
+            raise ValidationError(
+                self.env._(
+                    "WeChat Pay: the answer to %(path)s is not signed by WeChat Pay "
+                    "(%(status)s); it was ignored.",
+                    path=path,
+                    status=status,
+                )
+            )
+        payload = None
+        if response.content:
+            try:
+                payload = json.loads(response.content.decode("utf-8"))
+            except ValueError:
+                payload = None
+        if response.status_code not in allowed_statuses:
+            detail = (payload or {}).get("message") or response.reason
+            code = (payload or {}).get("code") or response.status_code
+            raise ValidationError(
+                self.env._(
+                    "WeChat Pay refused %(path)s (%(code)s): %(detail)s",
+                    path=path,
+                    code=code,
+                    detail=detail,
+                )
+            )
+        return response.status_code, payload
