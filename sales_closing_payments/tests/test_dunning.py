@@ -1,0 +1,490 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from ..models.sales_closing_dunning_run import DUNNING_LOCK
+
+
+@tagged("post_install", "-at_install")
+class TestDunning(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.today = fields.Date.context_today(cls.env["res.partner"])
+        Level = cls.env["sales.closing.dunning.level"]
+        Level.search([("company_id", "=", cls.company.id)]).unlink()
+        cls.levels = Level._create_default_levels(cls.company)
+        cls.courtesy, cls.first, cls.second, cls.final = cls.levels.sorted("sequence")
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Slow Payer Ltd",
+                "email": "ap@slowpayer.example",
+                "is_company": True,
+            }
+        )
+        cls.other = cls.env["res.partner"].create(
+            {"name": "Other Customer", "email": "ap@other.example", "is_company": True}
+        )
+        cls.accountant = new_test_user(
+            cls.env,
+            "dun_accountant",
+            groups="sales_closing.group_closing_accountant,account.group_account_invoice",
+        )
+        cls.salesman = new_test_user(
+            cls.env,
+            "dun_sales",
+            groups="sales_closing.group_closing_user,sales_team.group_sale_salesman",
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            "dun_manager",
+            groups="sales_closing.group_closing_manager,sales_team.group_sale_manager",
+        )
+        cls.Run = cls.env["sales.closing.dunning.run"]
+        cls.Case = cls.env["sales.closing.collection.case"]
+        cls.product = cls.env["product.product"].create(
+            {"name": "Dunning Widget", "list_price": 50.0, "taxes_id": False}
+        )
+
+    def _invoice(self, amount, due_in_days, partner=None):
+        """A posted invoice due ``due_in_days`` from today (negative: overdue)."""
+        due = self.today + timedelta(days=due_in_days)
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or self.customer).id,
+                "invoice_date": min(due, self.today),
+                "invoice_date_due": due,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Service", "price_unit": amount, "tax_ids": False}
+                    )
+                ],
+            }
+        )
+        move.invoice_date_due = due
+        move.action_post()
+        return move
+
+    def _pay(self, invoice, amount=None, day=None):
+        values = {"payment_date": day or self.today}
+        if amount is not None:
+            values["amount"] = amount
+        return (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(values)
+            ._create_payments()
+        )
+
+    def _plan(self, today=None):
+        return self.Run._plan(self.company, today or self.today)
+
+    # ------------------------------------------------------------------
+    def test_levels_before_and_after_due(self):
+        soon = self._invoice(100.0, 3)  # courtesy level: 3 days before due
+        later = self._invoice(100.0, 10)  # nothing yet
+        overdue_8 = self._invoice(200.0, -8)  # first level
+        overdue_20 = self._invoice(300.0, -20)  # second level, first jumped
+        run = self._plan()
+        by_invoice = {line.invoice_id: line for line in run.line_ids}
+        self.assertEqual(by_invoice[soon].level_id, self.courtesy)
+        self.assertEqual(by_invoice[soon].days_overdue, -3)
+        self.assertNotIn(later, by_invoice)
+        self.assertEqual(by_invoice[overdue_8].level_id, self.first)
+        self.assertEqual(by_invoice[overdue_20].level_id, self.second)
+        self.assertIn(self.first.name, by_invoice[overdue_20].skipped_levels)
+        self.assertEqual(by_invoice[overdue_20].amount_company, 300.0)
+        self.assertEqual(run.state, "draft")
+        self.assertEqual(run.partner_count, 1)
+        # nothing is sent in review mode
+        self.assertEqual(set(run.line_ids.mapped("state")), {"draft"})
+        self.assertFalse(overdue_20.sales_closing_dunning_level_id)
+        # the level below the tolerance is left out
+        self.company.sales_closing_dunning_tolerance = 150.0
+        tiny = self._invoice(120.0, -8, partner=self.other)
+        self.assertFalse(
+            self._plan().line_ids.filtered(lambda line: line.invoice_id == tiny)
+        )
+
+    def test_review_send_and_skip(self):
+        overdue = self._invoice(200.0, -8)
+        blocking = self._invoice(300.0, -20)
+        other = self._invoice(50.0, -8, partner=self.other)
+        run = self._plan()
+        other_line = run.line_ids.filtered(lambda line: line.invoice_id == other)
+        other_line.with_user(self.accountant).action_skip()
+        self.assertEqual(other_line.state, "skipped")
+        messages_before = self.customer.message_ids
+        run.with_user(self.accountant).action_send()
+        lines = run.line_ids - other_line
+        self.assertEqual(set(lines.mapped("state")), {"sent"}, lines.mapped("error"))
+        self.assertEqual(run.state, "done")
+        # one email for the customer, listing both invoices, with the letter
+        message = self.customer.message_ids - messages_before
+        self.assertEqual(len(message), 1)
+        self.assertIn(self.customer, message.partner_ids)
+        self.assertIn(overdue.name, message.body)
+        self.assertIn(blocking.name, message.body)
+        self.assertEqual(len(message.attachment_ids), 1)
+        self.assertEqual(lines.mail_message_id, message)
+        # each invoice records its level and gets a note with the letter
+        self.assertEqual(overdue.sales_closing_dunning_level_id, self.first)
+        self.assertEqual(blocking.sales_closing_dunning_level_id, self.second)
+        note = blocking.message_ids.filtered(
+            lambda m: self.second.name in (m.body or "")
+        )
+        self.assertTrue(note)
+        self.assertEqual(note[0].attachment_ids, message.attachment_ids)
+        # the skipped invoice is not reminded and its level is not planned again
+        self.assertFalse(other.sales_closing_dunning_level_id)
+        self.assertFalse(self.customer.message_ids - messages_before - message)
+        run_again = self._plan()
+        self.assertFalse(run_again)
+        with self.assertRaises(UserError):
+            run.with_user(self.accountant).action_send()
+
+    def test_letter_lists_invoices(self):
+        overdue = self._invoice(200.0, -20)
+        run = self._plan()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "sales_closing_payments.action_report_dunning_letter",
+                run.line_ids.ids,
+            )[0]
+            .decode()
+        )
+        self.assertIn(overdue.name, html)
+        self.assertIn(self.second.name, html)
+        self.assertIn(self.customer.name, html)
+
+    def test_automatic_send_and_no_resend(self):
+        self.company.sales_closing_dunning_auto_send = True
+        invoice = self._invoice(200.0, -8)
+        runs = self.Run._cron_dunning(today=self.today)
+        run = runs.filtered(lambda r: r.company_id == self.company)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.line_ids.state, "sent")
+        self.assertEqual(invoice.sales_closing_dunning_level_id, self.first)
+        # the cron run twice the same day or the day after sends nothing new
+        self.Run._cron_dunning(today=self.today)
+        self.Run._cron_dunning(today=self.today + timedelta(days=1))
+        lines = self.env["sales.closing.dunning.line"].search(
+            [("invoice_id", "=", invoice.id)]
+        )
+        self.assertEqual(len(lines), 1)
+        # a week later the next level is due, sent once
+        later = self.today + timedelta(days=7)
+        self.Run._cron_dunning(today=later)
+        self.Run._cron_dunning(today=later)
+        lines = self.env["sales.closing.dunning.line"].search(
+            [("invoice_id", "=", invoice.id)]
+        )
+        self.assertEqual(lines.level_id, self.first | self.second)
+        self.assertEqual(invoice.sales_closing_dunning_level_id, self.second)
+        # paid invoices are no longer reminded
+        self._pay(invoice)
+        self.Run._cron_dunning(today=self.today + timedelta(days=30))
+        self.assertEqual(
+            self.env["sales.closing.dunning.line"].search_count(
+                [("invoice_id", "=", invoice.id)]
+            ),
+            2,
+        )
+
+    def test_escalation_after_last_level(self):
+        self.company.sales_closing_dunning_auto_send = True
+        self.company.sales_closing_collection_user_id = self.accountant
+        invoice = self._invoice(500.0, -35)
+        other_invoice = self._invoice(80.0, -2)
+        self.Run._cron_dunning(today=self.today)
+        self.assertEqual(invoice.sales_closing_dunning_level_id, self.final)
+        case = self.Case.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(len(case), 1)
+        self.assertEqual(case.reason, "last_level")
+        self.assertEqual(case.user_id, self.accountant)
+        self.assertEqual(case.invoice_ids, invoice | other_invoice)
+        self.assertEqual(case.amount_escalated, 580.0)
+        self.assertEqual(case.amount_due, 580.0)
+        self.assertFalse(case.stage_id.is_closed)
+        self.assertTrue(case.activity_ids)
+        # idempotent: no second case while this one is open
+        self.Run._cron_dunning(today=self.today + timedelta(days=1))
+        self.assertEqual(
+            self.Case.search_count([("partner_id", "=", self.customer.id)]), 1
+        )
+        # paid: the case closes itself
+        self._pay(invoice)
+        self._pay(other_invoice)
+        self.assertEqual(case.amount_due, 0.0)
+        self.assertEqual(case.amount_collected, 580.0)
+        self.Run._cron_dunning(today=self.today + timedelta(days=1))
+        self.assertTrue(case.is_closed)
+        self.assertEqual(case.date_closed, self.today)
+
+    def test_no_escalation_under_pending_promise(self):
+        self._invoice(500.0, -35)
+        case = self.Case.create(
+            {"partner_id": self.customer.id, "company_id": self.company.id}
+        )
+        self.env["sales.closing.payment.promise"].create(
+            {
+                "case_id": case.id,
+                "date": self.today + timedelta(days=5),
+                "amount": 500.0,
+            }
+        )
+        case.action_close()
+        # the promise is still open: no reminder and no escalation meanwhile
+        runs = self.Run._cron_dunning(today=self.today)
+        self.assertFalse(runs.filtered(lambda r: r.company_id == self.company))
+        self.assertEqual(
+            self.Case.search_count([("partner_id", "=", self.customer.id)]), 1
+        )
+
+    def test_promise_kept_and_broken(self):
+        invoice = self._invoice(400.0, -20)
+        case = self.Case.with_user(self.accountant).create(
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+            }
+        )
+        self.assertEqual(case.name[:4], "COL/")
+        Promise = self.env["sales.closing.payment.promise"].with_user(self.accountant)
+        broken = Promise.create(
+            {
+                "case_id": case.id,
+                "date_made": self.today - timedelta(days=10),
+                "date": self.today - timedelta(days=3),
+                "amount": 100.0,
+            }
+        )
+        self.assertEqual(broken.state, "broken")
+        self.assertEqual(case.promise_state, "broken")
+        case.invalidate_recordset()
+        self.assertTrue(case.activity_ids)
+        promise = Promise.create(
+            {
+                "case_id": case.id,
+                "date": self.today + timedelta(days=5),
+                "amount": 250.0,
+            }
+        )
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(case.amount_promised, 250.0)
+        # 200 paid today: not enough for both promises (100 + 250)
+        self._pay(invoice, amount=200.0)
+        case.action_refresh()
+        self.assertEqual(promise.state, "open")
+        self._pay(invoice, amount=150.0)
+        self.env["sales.closing.payment.promise"]._cron_update_states()
+        self.assertEqual(promise.state, "kept")
+        self.assertEqual(broken.state, "broken")  # paid late: still broken
+        self.assertEqual(case.promise_state, "kept")
+        self.assertEqual(case.amount_due, 50.0)
+        with self.assertRaises(ValidationError):
+            Promise.create({"case_id": case.id, "date": self.today, "amount": -5.0})
+
+    def _order(self, partner=None):
+        return (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "partner_id": (partner or self.customer).id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product.id,
+                                "product_uom_qty": 1,
+                                "tax_id": False,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+
+    def test_order_block(self):
+        self.company.sales_closing_dunning_auto_send = True
+        first = self._invoice(100.0, -8)
+        self.Run._cron_dunning(today=self.today)
+        # the first level does not block
+        order = self._order()
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        # the second level blocks, naming the customer and the invoice
+        self.Run._cron_dunning(today=self.today + timedelta(days=8))
+        self.assertEqual(first.sales_closing_dunning_level_id, self.second)
+        blocked = self._order()
+        self.assertTrue(first.sales_closing_dunning_level_id.block_orders)
+        with self.assertRaisesRegex(UserError, f"Slow Payer Ltd.*{first.name}"):
+            blocked.action_confirm()
+        self.assertEqual(blocked.state, "draft")
+        # other customers are not blocked
+        other_order = self._order(partner=self.other)
+        other_order.action_confirm()
+        self.assertEqual(other_order.state, "sale")
+        # a manager's override lets one order through
+        blocked.with_user(self.manager)._sales_closing_set_override("Paid in cash")
+        blocked.action_confirm()
+        self.assertEqual(blocked.state, "sale")
+        # paid: no more block
+        self._pay(first)
+        self._order().action_confirm()
+
+    def test_case_blocks_orders(self):
+        invoice = self._invoice(100.0, -2)
+        case = self.Case.create(
+            {"partner_id": self.customer.id, "invoice_ids": [Command.set(invoice.ids)]}
+        )
+        order = self._order()
+        with self.assertRaisesRegex(UserError, f"{case.name}.*{invoice.name}"):
+            order.action_confirm()
+        case.block_orders = False
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+
+    def test_report_figures(self):
+        self.company.sales_closing_dunning_auto_send = True
+        invoice = self._invoice(600.0, -35)
+        small = self._invoice(100.0, -8, partner=self.other)
+        self.Run._cron_dunning(today=self.today)
+        case = self.Case.search([("partner_id", "=", self.customer.id)])
+        self.env["sales.closing.payment.promise"].create(
+            {
+                "case_id": case.id,
+                "date": self.today + timedelta(days=3),
+                "amount": 250.0,
+            }
+        )
+        self._pay(invoice, amount=200.0)
+        self._pay(small)
+        Report = self.env["sales.closing.collection.report"]
+        partners = (self.customer | self.other).ids
+        rows = Report._read_group(
+            [("partner_id", "in", partners)],
+            ["partner_id"],
+            [
+                "amount_due:sum",
+                "amount_reminded:sum",
+                "amount_collected:sum",
+                "amount_promised:sum",
+                "amount_escalated:sum",
+            ],
+        )
+        figures = {partner: values for partner, *values in rows}
+        self.assertEqual(figures[self.customer], [600.0, 600.0, 200.0, 250.0, 600.0])
+        self.assertEqual(figures[self.other], [100.0, 100.0, 100.0, 0.0, 0.0])
+        # monthly grouping sums the same figures
+        months = Report._read_group(
+            [("partner_id", "in", partners), ("kind", "=", "collected")],
+            ["date:month"],
+            ["amount_collected:sum"],
+        )
+        self.assertEqual(sum(amount for _month, amount in months), 300.0)
+
+    def test_security_and_companies(self):
+        self._invoice(100.0, -8)
+        run = self._plan()
+        with self.assertRaises(AccessError):
+            run.with_user(self.salesman).read(["name"])
+        other_company = self.env["res.company"].create({"name": "Dunning Other Co"})
+        # a new company gets its default levels
+        levels = self.env["sales.closing.dunning.level"].search(
+            [("company_id", "=", other_company.id)]
+        )
+        self.assertEqual(levels.mapped("days"), [-3, 7, 15, 30])
+        self.assertEqual(levels.sorted("sequence")[-1:].is_last, True)
+        self.accountant.write(
+            {
+                "company_ids": [Command.link(other_company.id)],
+                "company_id": other_company.id,
+            }
+        )
+        visible = (
+            self.Run.with_user(self.accountant)
+            .with_context(allowed_company_ids=other_company.ids)
+            .search([])
+        )
+        self.assertNotIn(run, visible)
+        with self.assertRaises(ValidationError):
+            levels[1].days = -10  # must come after the courtesy level
+            levels.flush_recordset()
+
+    def test_demo_loader(self):
+        overdue = self._invoice(300.0, -20)
+        self._invoice(100.0, -8, partner=self.other)
+        self.env["sales.closing.payments.demo"]._demo_dunning(self.today)
+        run = self.Run.search(
+            [("company_id", "=", self.company.id), ("date", "=", self.today)]
+        )
+        self.assertEqual(len(run.line_ids), 3)
+        # the most overdue customer gets a long overdue invoice, is reminded
+        # and escalated automatically, with a broken and an open promise
+        self.assertEqual(overdue.sales_closing_dunning_level_id, self.second)
+        case = self.Case.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(case.reason, "last_level")
+        self.assertEqual(len(case.invoice_ids), 2)
+        self.assertIn(overdue, case.invoice_ids)
+        self.assertEqual(case.amount_due, 300.0 + 4870.0)
+        self.assertEqual(sorted(case.promise_ids.mapped("state")), ["broken", "open"])
+        # the other customer's reminder waits for review
+        self.assertEqual(
+            run.line_ids.filtered(lambda line: line.partner_id == self.other).state,
+            "draft",
+        )
+
+    def test_concurrent_planning(self):
+        self._invoice(200.0, -8)
+        # another transaction planning the same company: this one stands back
+        with self.registry.cursor() as other_cr:
+            other_cr.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                (DUNNING_LOCK, self.company.id),
+            )
+            self.assertFalse(self._plan())
+        run = self._plan()
+        self.assertEqual(len(run.line_ids), 1)
+        self.assertEqual(self._plan(), self.Run)
+        self.assertEqual(len(run.line_ids), 1)
+
+    def test_bounced_email_sets_error(self):
+        self._invoice(200.0, -8)
+        run = self._plan()
+        run.action_send()
+        line = run.line_ids
+        self.assertEqual(line.state, "sent")
+        mail = self.env["mail.mail"].search(
+            [("mail_message_id", "=", line.mail_message_id.id)]
+        )
+        self.assertTrue(mail)
+        mail._postprocess_sent_message(
+            success_pids=[],
+            failure_reason="550 mailbox unknown",
+            failure_type="mail_smtp",
+        )
+        self.assertEqual(line.state, "error")
+        self.assertIn("550 mailbox unknown", line.error)
+        self.assertEqual(run.state, "draft")
+        # resent from the run
+        run.action_send()
+        self.assertEqual(line.state, "sent")
+
+    def test_send_one_line_lists_only_it(self):
+        first = self._invoice(200.0, -8)
+        second = self._invoice(300.0, -9)
+        run = self._plan()
+        line = run.line_ids.filtered(lambda item: item.invoice_id == first)
+        line.with_user(self.accountant).action_send()
+        body = line.mail_message_id.body
+        self.assertIn(first.name, body)
+        self.assertNotIn(second.name, body)
+        self.assertEqual(run.state, "draft")
+        self.assertEqual(run.to_send_count, 1)
