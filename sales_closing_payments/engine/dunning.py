@@ -196,3 +196,41 @@ def should_escalate(partner_lines, threshold_level, promises, today):
     if not highest or highest < _sequence(threshold_level):
         return False
     return not pending_promise(promises, today)
+
+
+PROMISE_OPEN = "open"
+PROMISE_KEPT = "kept"
+PROMISE_BROKEN = "broken"
+
+
+def promise_states(promises, payments, today):
+    """Return the state of each promise to pay: ``{promise id: state}``.
+
+    ``promises`` are dicts ``{"id", "date", "amount"}`` (the date by which the
+    customer promised to pay ``amount``); ``payments`` are ``(date, amount)`` tuples
+    of the money received from the customer since the first promise was made.
+    Promises are honoured cumulatively in date order: a promise is *kept* when the
+    payments received up to its date cover it together with every earlier promise,
+    *broken* when its date passed without that, and *open* until then. A payment
+    arriving after the date does not mend a broken promise (it was late).
+    """
+    ordered = sorted(promises, key=lambda p: (p["date"], str(p["id"])))
+    received = sorted(
+        ((day, to_decimal(amount)) for day, amount in payments or ()),
+        key=lambda payment: payment[0],
+    )
+    result = {}
+    promised = Decimal(0)
+    for promise in ordered:
+        promised += to_decimal(promise["amount"])
+        paid = sum(
+            (amount for day, amount in received if day <= promise["date"]),
+            Decimal(0),
+        )
+        if paid >= promised:
+            result[promise["id"]] = PROMISE_KEPT
+        elif promise["date"] < today:
+            result[promise["id"]] = PROMISE_BROKEN
+        else:
+            result[promise["id"]] = PROMISE_OPEN
+    return result

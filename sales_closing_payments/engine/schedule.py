@@ -236,6 +236,58 @@ def recurring_dates(start, interval, count=None, until=None, anchor_day=None):
     return dates
 
 
+def recurring_periods(start, interval, count=None, until=None, anchor_day=None):
+    """Return ``[(period_start, period_end), ...]`` of a recurring plan.
+
+    Each period starts on a charge date of :func:`recurring_dates` and ends the day
+    before the next one (Jan 31 monthly: Jan 31 - Feb 27, Feb 28 - Mar 30, ...).
+    """
+    anchor = anchor_day or start.day
+    step = INTERVAL_MONTHS.get(interval)
+    dates = recurring_dates(
+        start, interval, count=count, until=until, anchor_day=anchor
+    )
+    periods = []
+    for index, period_start in enumerate(dates):
+        next_start = add_months(start, (index + 1) * step, anchor)
+        periods.append((period_start, next_start - timedelta(days=1)))
+    return periods
+
+
+def split_equal(total, count, currency_rounding=CENT):
+    """Split ``total`` into ``count`` amounts rounded to the currency.
+
+    Every amount but the last is ``total / count`` rounded half-up; the last is the
+    balance, so the amounts add up to ``total`` exactly (100.00 / 3 = 33.33, 33.33,
+    33.34).
+    """
+    total = to_decimal(total)
+    if count < 1:
+        raise ValueError("At least one installment is required.")
+    share = round_to(total / count, currency_rounding)
+    amounts = [share] * (count - 1)
+    amounts.append(total - share * (count - 1))
+    return amounts
+
+
+def retry_schedule(attempt_no, last_attempt, delay_days=1, max_attempts=4):
+    """Return the date of the next attempt after a failed charge, or None.
+
+    Days double after each failure: with ``delay_days=1`` the retries come 1, 2
+    and 4 days after the failed attempts 1, 2 and 3; after ``max_attempts``
+    attempts the charge is given up (None).
+    """
+    if delay_days < 1:
+        raise ValueError("The retry delay is at least one day.")
+    return next_retry(
+        attempt_no,
+        last_attempt,
+        base=timedelta(days=delay_days),
+        factor=2,
+        max_attempts=max_attempts,
+    )
+
+
 # --------------------------------------------------------------------------
 # Due charges
 # --------------------------------------------------------------------------

@@ -264,3 +264,41 @@ class TestShouldEscalate(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestPromiseStates(unittest.TestCase):
+    def test_open_kept_broken(self):
+        promises = [
+            {"id": 1, "date": date(2024, 6, 10), "amount": Decimal("100")},
+            {"id": 2, "date": date(2024, 6, 20), "amount": Decimal("50")},
+        ]
+        today = date(2024, 6, 15)
+        # nothing paid yet: first broken (date passed), second still open
+        self.assertEqual(
+            dunning.promise_states(promises, [], today),
+            {1: dunning.PROMISE_BROKEN, 2: dunning.PROMISE_OPEN},
+        )
+        # paid 100 on time: first kept, second open
+        payments = [(date(2024, 6, 9), Decimal("100"))]
+        self.assertEqual(
+            dunning.promise_states(promises, payments, today),
+            {1: dunning.PROMISE_KEPT, 2: dunning.PROMISE_OPEN},
+        )
+
+    def test_cumulative_and_late_payment(self):
+        promises = [
+            {"id": 1, "date": date(2024, 6, 10), "amount": "100"},
+            {"id": 2, "date": date(2024, 6, 20), "amount": "50"},
+        ]
+        # 120 by the 20th covers only 120 of the 150 promised in total
+        payments = [(date(2024, 6, 5), "100"), (date(2024, 6, 18), "20")]
+        self.assertEqual(
+            dunning.promise_states(promises, payments, date(2024, 6, 25)),
+            {1: dunning.PROMISE_KEPT, 2: dunning.PROMISE_BROKEN},
+        )
+        # a payment after the promised date does not mend a broken promise
+        late = [(date(2024, 6, 12), "100")]
+        self.assertEqual(
+            dunning.promise_states(promises[:1], late, date(2024, 6, 25)),
+            {1: dunning.PROMISE_BROKEN},
+        )

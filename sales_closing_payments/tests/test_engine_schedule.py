@@ -433,5 +433,60 @@ class TestCaptureAmounts(unittest.TestCase):
             schedule.capture_amounts(100.0, [], D("1"), True, True)
 
 
+class TestInstallmentPlanHelpers(unittest.TestCase):
+    """recurring_periods, split_equal and retry_schedule (installment plans)."""
+
+    def test_recurring_periods_month_ends(self):
+        """Monthly periods from Jan 31 end the day before the next charge date."""
+        self.assertEqual(
+            schedule.recurring_periods(date(2024, 1, 31), "monthly", count=3),
+            [
+                (date(2024, 1, 31), date(2024, 2, 28)),
+                (date(2024, 2, 29), date(2024, 3, 30)),
+                (date(2024, 3, 31), date(2024, 4, 29)),
+            ],
+        )
+
+    def test_recurring_periods_quarterly(self):
+        """Quarterly periods cover three months each, back to back."""
+        periods = schedule.recurring_periods(date(2026, 1, 1), "quarterly", count=4)
+        self.assertEqual(periods[0], (date(2026, 1, 1), date(2026, 3, 31)))
+        self.assertEqual(periods[-1], (date(2026, 10, 1), date(2026, 12, 31)))
+        for (_start, end), (next_start, _end) in zip(
+            periods, periods[1:], strict=False
+        ):
+            self.assertEqual(end + timedelta(days=1), next_start)
+
+    def test_split_equal_sums_exactly(self):
+        """Equal shares rounded to the cent, the last one absorbs the rest."""
+        self.assertEqual(
+            schedule.split_equal(D("100.00"), 3), [D("33.33"), D("33.33"), D("33.34")]
+        )
+        for cents in (1, 2, 99, 1001, 123457):
+            for count in (1, 2, 3, 7, 12):
+                total = D(cents) / 100
+                with self.subTest(total=total, count=count):
+                    amounts = schedule.split_equal(total, count)
+                    self.assertEqual(len(amounts), count)
+                    self.assertEqual(sum(amounts), total)
+        with self.assertRaises(ValueError):
+            schedule.split_equal(D("10"), 0)
+
+    def test_retry_schedule_doubles_then_gives_up(self):
+        """Retries 1, 2 and 4 days after the failed attempts, none after the 4th."""
+        day = date(2026, 3, 1)
+        self.assertEqual(schedule.retry_schedule(1, day), date(2026, 3, 2))
+        self.assertEqual(schedule.retry_schedule(2, day), date(2026, 3, 3))
+        self.assertEqual(schedule.retry_schedule(3, day), date(2026, 3, 5))
+        self.assertIsNone(schedule.retry_schedule(4, day))
+        self.assertEqual(
+            schedule.retry_schedule(1, day, delay_days=2, max_attempts=2),
+            date(2026, 3, 3),
+        )
+        self.assertIsNone(schedule.retry_schedule(2, day, max_attempts=2))
+        with self.assertRaises(ValueError):
+            schedule.retry_schedule(1, day, delay_days=0)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,3 @@
+from . import main
+from . import installment_portal
+from . import sale_portal
