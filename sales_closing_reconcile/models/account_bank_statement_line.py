@@ -70,3 +70,19 @@ class AccountBankStatementLine(models.Model):
         readonly=True,
         help="Gross minus fee, the effect on the platform balance.",
     )
+    sales_closing_payout_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        string="Paid Out in Bank Line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Bank statement line of the payout that settled this platform line.",
+    )
+    sales_closing_payout_row_ids = fields.One2many(
+        "account.bank.statement.line",
+        "sales_closing_payout_line_id",
+        string="Platform Lines Paid Out",
+        readonly=True,
+        help="Platform statement lines (payments, refunds, fees) this bank "
+        "line pays out.",
+    )

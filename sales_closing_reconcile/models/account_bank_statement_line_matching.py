@@ -9,16 +9,29 @@ on the open items' accounts (and a fee line), then reconciles them in one
 """
 
 import logging
+import re
+from datetime import timedelta
 from decimal import Decimal
 
-from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo import SUPERUSER_ID, Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
-from ..engine.matching import MatchConfig, match_lines
+from ..engine.matching import MatchConfig, match_lines, match_payout
 
 _logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
+PAYOUT_WINDOW_DAYS = 10  # payout (or withdrawal line) to its bank line
+PAYOUT_ROWS_DAYS = 62  # platform lines a payout may settle
+# How a bank prints a payout of each platform: a payout found by amount
+# only (no payout id cited) must name its platform.
+PAYOUT_WORDS = {
+    "stripe": re.compile(r"stripe", re.IGNORECASE),
+    "paypal": re.compile(r"paypal", re.IGNORECASE),
+    "alipay": re.compile(r"alipay|支付宝", re.IGNORECASE),
+    "wechat": re.compile(r"wechat|weixin|tenpay|微信|财付通", re.IGNORECASE),
+}
 # States the engine may (re)consider: "auto" lines are reconciled, "manual"
 # ones belong to a human.
 RUN_STATES = ("new", "suggested", "unmatched")
@@ -207,8 +220,28 @@ class AccountBankStatementLine(models.Model):
             / 100,
         )
 
+    def _sales_closing_matcher(self):
+        """``self`` as the matching works on it: in sudo mode, for closing
+        accountants only.
+
+        Reconciling rewrites the statement lines' journal entries, which
+        Odoo Community leaves to its hidden "full accounting features"
+        group; the bank matching belongs to the closing accountants (and
+        managers, and the scheduled jobs), so they are let through here and
+        anyone else is refused."""
+        if not (
+            self.env.su
+            or self.env.uid == SUPERUSER_ID
+            or self.env.user.has_group("sales_closing.group_closing_accountant")
+        ):
+            raise AccessError(
+                self.env._("Only closing accountants can match bank statement lines.")
+            )
+        return self.sudo()
+
     def _sales_closing_match_chunk(self, states=RUN_STATES):
         """Match the lines of one company (a chunk): fetch, decide, apply."""
+        self = self._sales_closing_matcher()  # pylint: disable=self-cls-assignment
         stats = {"auto": 0, "suggested": 0, "unmatched": 0}
         lines = self.browse(self._sales_closing_lock(states))
         if not lines:
@@ -223,6 +256,13 @@ class AccountBankStatementLine(models.Model):
         if touched:
             touched.write({"sales_closing_match_state": "manual"})
             lines -= touched
+        if not lines:
+            return stats
+        payouts = lines._sales_closing_match_payouts(company)
+        if payouts:
+            # the payouts, and platform lines of this chunk they reconciled
+            lines = lines.filtered(lambda line: not line.is_reconciled) - payouts
+            stats["auto"] += len(payouts)
         if not lines:
             return stats
         engine_lines = lines._sales_closing_engine_lines()
@@ -271,7 +311,9 @@ class AccountBankStatementLine(models.Model):
             unmatched.sales_closing_suggestion_ids.unlink()
             unmatched.write({"sales_closing_match_state": "unmatched"})
         stats.update(
-            auto=len(matches), suggested=len(suggest), unmatched=len(unmatched)
+            auto=stats["auto"] + len(matches),
+            suggested=len(suggest),
+            unmatched=len(unmatched),
         )
         _logger.info(
             "Sales Closing matching, company %s: %s lines, %s",
@@ -280,6 +322,247 @@ class AccountBankStatementLine(models.Model):
             stats,
         )
         return stats
+
+    # ------------------------------------------------------------------
+    # Gateway payouts
+    # ------------------------------------------------------------------
+
+    def _sales_closing_payout_rows(self, company):
+        """Platform statement lines not paid out yet that the payouts among
+        ``self`` may settle (one search), per platform journal."""
+        bank_lines = self.filtered(
+            lambda line: not line.sales_closing_platform and line.amount > 0
+        )
+        if not bank_lines:
+            return bank_lines, {}
+        dates = bank_lines.mapped("date")
+        rows = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("sales_closing_platform", "!=", False),
+                ("sales_closing_payout_line_id", "=", False),
+                ("date", ">=", min(dates) - timedelta(days=PAYOUT_ROWS_DAYS)),
+                ("date", "<=", max(dates)),
+            ],
+            order="date, id",
+        )
+        by_journal = {}
+        for row in rows:
+            by_journal.setdefault(row.journal_id, self.browse())
+            by_journal[row.journal_id] |= row
+        return bank_lines, by_journal
+
+    def _sales_closing_match_payouts(self, company):
+        """Bank lines of ``self`` that pay out a payment platform's balance
+        (Stripe, PayPal, Alipay, WeChat Pay), reconciled; returns them.
+
+        A bank credit is a payout when it cites the payout id of imported
+        platform lines, or when its label names the platform and its amount
+        is that of a platform withdrawal line or the net of the platform
+        lines before it (``engine.matching.match_payout``).  Then:
+
+        * each captured payment (and refund) of the batch is reconciled with
+          its customer invoice, credit note or gateway payment at its gross
+          amount, the platform's fee going to the fee account; separate fee
+          lines go to the fee account too; lines the engine cannot match
+          with certainty are left for review, linked to the payout;
+        * the bank line's counterpart is the platform journal's balance
+          account, or, when the platform statement has its own withdrawal
+          line, the internal transfer account, reconciled with that line.
+        """
+        bank_lines, by_journal = self._sales_closing_payout_rows(company)
+        if not by_journal:
+            return self.browse()
+        used = set()
+        found = []  # (bank line, journal, rows, withdrawal rows)
+        for line in bank_lines:
+            payout = line._sales_closing_find_payout(by_journal, used, company)
+            if payout:
+                journal, rows, withdrawals = payout
+                used.update(rows.ids + withdrawals.ids)
+                found.append((line, journal, rows, withdrawals))
+        if not found:
+            return self.browse()
+        # the platform lines are locked as the bank lines are: a concurrent
+        # run never settles them twice
+        all_rows = self.browse(
+            [row.id for _l, _j, rows, wd in found for row in rows | wd]
+        )
+        granted = set(all_rows._sales_closing_lock_payout_rows())
+        fee_account = company.sales_closing_fee_account_id
+        transfer = company.transfer_account_id
+        matches, payouts, row_matches = [], self.browse(), []
+        open_rows = self.browse()
+        for line, journal, rows, withdrawals in found:
+            if not set((rows | withdrawals).ids) <= granted:
+                continue
+            if withdrawals and not transfer:
+                continue
+            payout_key = f"payout-{line.id}"
+            matches.append(
+                {
+                    "line": line,
+                    "items": self.env["account.move.line"],
+                    "remainder_account": transfer
+                    if withdrawals
+                    else journal.default_account_id,
+                    "remainder_label": self.env._(
+                        "Payout %(journal)s", journal=journal.name
+                    ),
+                    "pair": payout_key if withdrawals else None,
+                }
+            )
+            for withdrawal in withdrawals:
+                if withdrawal._seek_for_lines()[2] or withdrawal.is_reconciled:
+                    continue
+                row_matches.append(
+                    {
+                        "line": withdrawal,
+                        "items": self.env["account.move.line"],
+                        "remainder_account": transfer,
+                        "remainder_label": self.env._("Payout to the bank"),
+                        "pair": payout_key,
+                    }
+                )
+            open_rows |= rows.filtered(
+                lambda row: not row.is_reconciled and not row._seek_for_lines()[2]
+            )
+            payouts |= line
+            (rows | withdrawals).write({"sales_closing_payout_line_id": line.id})
+        if not payouts:
+            return payouts
+        # fee lines of the platform: to the fee account
+        fees = open_rows.filtered(
+            lambda row: row.sales_closing_kind == "fee" and row.amount < 0
+        )
+        if fees and fee_account:
+            row_matches += [
+                {
+                    "line": row,
+                    "items": self.env["account.move.line"],
+                    "fee": -row.amount,
+                }
+                for row in fees
+            ]
+        # captured payments and refunds: at their gross amount, fee booked
+        movements = open_rows.filtered(
+            lambda row: row.sales_closing_kind in ("payment", "refund", False)
+        )
+        if movements:
+            row_matches += movements._sales_closing_platform_matches(company)
+        self._sales_closing_apply_matches(matches + row_matches, state="auto")
+        return payouts
+
+    def _sales_closing_lock_payout_rows(self):
+        """Ids of the platform lines of ``self`` not paid out yet, locked
+        (``SKIP LOCKED``: a concurrent run leaves them alone)."""
+        if not self:
+            return []
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT id FROM account_bank_statement_line
+             WHERE id = ANY(%s) AND sales_closing_payout_line_id IS NULL
+               FOR UPDATE SKIP LOCKED
+            """,
+            [self.ids],
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _sales_closing_find_payout(self, by_journal, used, company):
+        """(platform journal, platform lines, withdrawal lines) this bank
+        line pays out, or None."""
+        self.ensure_one()
+        amount, currency, _liquidity = self._sales_closing_transaction()
+        text = " ".join(
+            part for part in (self.payment_ref, self.ref, self.partner_name) if part
+        )
+        bank = {
+            "amount": Decimal(str(amount)),
+            "currency": currency.name,
+            "date": self.date,
+            "label": text,
+        }
+        for journal, rows in by_journal.items():
+            rows = rows.filtered(lambda row: row.id not in used)
+            if not rows or (journal.currency_id or company.currency_id) != currency:
+                continue
+            plain = [
+                {
+                    "id": row.id,
+                    "line_no": row.id,
+                    "date": row.date,
+                    "amount": Decimal(str(row.amount)),
+                    "currency": currency.name,
+                    "gross": Decimal(str(row.sales_closing_gross)),
+                    "fee": Decimal(str(row.sales_closing_fee)),
+                    "kind": row.sales_closing_kind,
+                    "payout_ref": row.sales_closing_payout_ref or "",
+                }
+                for row in rows
+            ]
+            result = match_payout(bank, plain, window_days=PAYOUT_WINDOW_DAYS)
+            if not result:
+                continue
+            words = PAYOUT_WORDS.get(rows[:1].sales_closing_platform)
+            if result.method != "payout_ref" and not (words and words.search(text)):
+                continue  # an amount alone does not make a payout
+            if result.method == "sum" and not currency.is_zero(
+                float(result.difference)
+            ):
+                continue
+            chosen = self.browse([row["id"] for row in result.rows])
+            payout_kind = chosen.filtered(
+                lambda row: row.sales_closing_kind == "payout"
+            )
+            if result.method == "payout_row":
+                payout_kind = rows.filtered(
+                    lambda row, a=amount: (
+                        row.sales_closing_kind == "payout"
+                        and currency.is_zero(row.amount + a)
+                    )
+                )[:1]
+            return journal, chosen - payout_kind, payout_kind
+        return None
+
+    def _sales_closing_platform_matches(self, company):
+        """Matches of platform payment lines with open items at their gross
+        amount (only the certain ones); the platform's fee and any fee
+        within tolerance go to the fee account."""
+        engine_lines = self._sales_closing_engine_lines()
+        for vals, row in zip(engine_lines, self, strict=True):
+            if row.sales_closing_gross:
+                vals["amount"] = Decimal(str(row.sales_closing_gross))
+        items, partner_accounts = self._sales_closing_fetch_candidates(company)
+        decisions = match_lines(
+            engine_lines,
+            items,
+            partner_accounts,
+            self._sales_closing_match_config(company),
+        )
+        by_id = {row.id: row for row in self}
+        autos = [d for d in decisions if d.action == "auto"]
+        granted = self._sales_closing_lock_items(
+            [i for d in autos for i in d.proposals[0].item_ids]
+        )
+        fee_account = company.sales_closing_fee_account_id
+        matches = []
+        for decision in autos:
+            best = decision.proposals[0]
+            row = by_id[decision.line_id]
+            fee = float(best.fee_amount) + (
+                row.sales_closing_fee if row.sales_closing_gross else 0.0
+            )
+            if not set(best.item_ids) <= granted or (fee and not fee_account):
+                continue
+            matches.append(
+                {
+                    "line": row,
+                    "items": self.env["account.move.line"].browse(best.item_ids),
+                    "fee": fee,
+                }
+            )
+        return matches
 
     def _sales_closing_engine_lines(self):
         """The lines as the engine's plain dicts."""
@@ -316,11 +599,12 @@ class AccountBankStatementLine(models.Model):
     def _sales_closing_fetch_candidates(self, company):
         """Open items and payer bank accounts of ``company``, as plain data.
 
-        Two queries whatever the number of lines: open receivable items
+        Three queries whatever the number of lines: open receivable items
         (invoices, credit notes, journal entries; not payments, which are
         already matched on their outstanding account) plus open payments on
-        the outstanding accounts of the lines' journals; and the partners'
-        bank accounts."""
+        the outstanding accounts of the lines' journals; the references of
+        their payment transactions (captured gateway payments); and the
+        partners' bank accounts."""
         journals = self.journal_id
         cr = self.env.cr
         cr.execute(
@@ -330,7 +614,7 @@ class AccountBankStatementLine(models.Model):
                    p.name, cp.name, m.name, m.payment_reference, m.ref,
                    m.invoice_origin, m.move_type, aml.payment_id IS NOT NULL,
                    cur.name, aml.amount_residual_currency, aml.date,
-                   aml.date_maturity
+                   aml.date_maturity, aml.payment_id, aml.move_id
               FROM account_move_line aml
               JOIN account_move m ON m.id = aml.move_id
               JOIN res_currency cur ON cur.id = aml.currency_id
@@ -358,7 +642,7 @@ class AccountBankStatementLine(models.Model):
                 "journals": journals.ids,
             },
         )
-        items = []
+        items, tx_refs = [], {}
         for (
             aml_id,
             _partner_id,
@@ -375,6 +659,8 @@ class AccountBankStatementLine(models.Model):
             residual,
             date,
             date_maturity,
+            payment_id,
+            move_id,
         ) in cr.fetchall():
             order_refs = [o.strip() for o in (origin or "").split(",") if o.strip()]
             if ref:
@@ -395,13 +681,41 @@ class AccountBankStatementLine(models.Model):
                     "move_name": move_name,
                     "payment_ref": payment_ref,
                     "order_refs": order_refs,
-                    "tx_refs": [],
+                    "tx_refs": tx_refs.setdefault(
+                        ("payment", payment_id) if is_payment else ("move", move_id),
+                        [],
+                    ),
                     "amount_residual": Decimal(str(residual)),
                     "currency": currency,
                     "date": date,
                     "date_maturity": date_maturity,
                     "kind": kind,
                 }
+            )
+        # Payment transactions (the gateway's own references, e.g. a Stripe
+        # payment intent) of the open payments and invoices: one query.
+        payment_ids = [key[1] for key in tx_refs if key[0] == "payment"]
+        move_ids = [key[1] for key in tx_refs if key[0] == "move"]
+        cr.execute(
+            """
+            SELECT 'payment', tx.payment_id, tx.reference, tx.provider_reference
+              FROM payment_transaction tx
+             WHERE tx.payment_id = ANY(%(payments)s)
+            UNION ALL
+            SELECT 'move', rel.invoice_id, tx.reference, tx.provider_reference
+              FROM account_invoice_transaction_rel rel
+              JOIN payment_transaction tx ON tx.id = rel.transaction_id
+             WHERE rel.invoice_id = ANY(%(moves)s)
+               AND tx.state IN ('authorized', 'done')
+            """,
+            {"payments": payment_ids, "moves": move_ids},
+        )
+        for key_kind, key_id, reference, provider_reference in cr.fetchall():
+            refs = tx_refs[(key_kind, key_id)]
+            refs.extend(
+                ref
+                for ref in (provider_reference, reference)
+                if ref and ref not in refs
             )
         cr.execute(
             """
@@ -563,16 +877,24 @@ class AccountBankStatementLine(models.Model):
                 }
             )
         if not currency.is_zero(remainder):
-            vals_list.append(
-                {
-                    "name": self.payment_ref,
-                    "account_id": self.journal_id.suspense_account_id.id,
-                    "partner_id": self.partner_id.id,
-                    "currency_id": currency.id,
-                    "amount_currency": -remainder,
-                    "balance": company_currency.round(-remainder * rate),
-                }
-            )
+            # what the items do not explain stays in suspense, unless the
+            # match says where it goes (a payout: the platform's balance or
+            # the internal transfer account, paired with the platform's own
+            # withdrawal line)
+            vals = {
+                "name": match.get("remainder_label") or self.payment_ref,
+                "account_id": (
+                    match.get("remainder_account")
+                    or self.journal_id.suspense_account_id
+                ).id,
+                "partner_id": self.partner_id.id,
+                "currency_id": currency.id,
+                "amount_currency": -remainder,
+                "balance": company_currency.round(-remainder * rate),
+            }
+            if match.get("pair"):
+                vals["_sales_closing_pair"] = match["pair"]
+            vals_list.append(vals)
         # The entry must balance in company currency: the rounding
         # difference goes to the largest line.
         gap = company_currency.round(
@@ -596,8 +918,17 @@ class AccountBankStatementLine(models.Model):
         times more."""
         if not matches:
             return self.browse()
+        self = self._sales_closing_matcher()  # pylint: disable=self-cls-assignment
+        matches = [
+            dict(
+                match,
+                line=match["line"].sudo(),
+                items=match["items"].sudo(),
+            )
+            for match in matches
+        ]
         suspense_lines = self.env["account.move.line"]
-        vals_list, items, partners = [], [], {}
+        vals_list, items, pairs, partners = [], [], [], {}
         done = self.browse()
         for match in matches:
             line = match["line"]
@@ -611,6 +942,7 @@ class AccountBankStatementLine(models.Model):
                 )
             for vals in line._sales_closing_counterpart_vals(match):
                 items.append(vals.pop("_sales_closing_item", None))
+                pairs.append(vals.pop("_sales_closing_pair", None))
                 vals["move_id"] = line.move_id.id
                 vals_list.append(vals)
             partner = match["items"].partner_id.commercial_partner_id[:1]
@@ -619,42 +951,105 @@ class AccountBankStatementLine(models.Model):
                 partners[partner] |= line
             suspense_lines |= suspense
             done |= line
-        AccountMoveLine = self.env["account.move.line"].with_context(
-            skip_readonly_check=True,
-            skip_account_move_synchronization=True,
-        )
+        # The suspense line is replaced by the counterparts, as the bank
+        # reconciliation does, not edited by a person: no "journal item
+        # deleted / created" message per entry (tracking_disable), and no
+        # invoice synchronisation (tax, payment term and rounding lines) on
+        # these bank entries (skip_invoice_sync, as account.payment does).
+        ctx = {
+            "skip_readonly_check": True,
+            "skip_account_move_synchronization": True,
+            "skip_invoice_sync": True,
+            "tracking_disable": True,
+        }
+        AccountMoveLine = self.env["account.move.line"].with_context(**ctx)
         suspense_lines.with_context(
-            skip_readonly_check=True,
-            skip_account_move_synchronization=True,
-            force_delete=True,
-            check_move_validity=False,
+            force_delete=True, check_move_validity=False, **ctx
         ).unlink()
         created = AccountMoveLine.create(vals_list)
-        for partner, lines in partners.items():
-            liquidity = lines.move_id.line_ids.filtered(
-                lambda aml: (
-                    aml.account_id.account_type
-                    in ("asset_cash", "liability_credit_card")
-                    or aml.account_id == aml.journal_id.default_account_id
-                )
-            )
-            ctx = {
-                "skip_account_move_synchronization": True,
-                "skip_readonly_check": True,
-            }
-            liquidity.with_context(**ctx).write({"partner_id": partner.id})
-            lines.move_id.with_context(**ctx).write({"partner_id": partner.id})
-            lines.with_context(**ctx).write({"partner_id": partner.id})
+        if partners:
+            self._sales_closing_set_partners(partners)
         plan = [
             counterpart | item
             for counterpart, item in zip(created, items, strict=True)
             if item
         ]
+        paired = {}
+        for counterpart, pair in zip(created, pairs, strict=True):
+            if pair:
+                paired[pair] = paired.get(pair, counterpart.browse()) | counterpart
+        plan += [group for group in paired.values() if len(group) > 1]
         if plan:
             self.env["account.move.line"]._reconcile_plan(plan)
         done.sales_closing_suggestion_ids.unlink()
         done.write({"sales_closing_match_state": state})
         return done
+
+    def _sales_closing_set_partners(self, partners):
+        """Set the partner found by the match on statement lines without
+        one, their journal entries and liquidity lines, in three UPDATE
+        queries instead of three ``write`` per partner (each checking the
+        companies and tracking the change of each entry).
+
+        ``partners``: {partner: statement lines}.  The ORM is told what
+        changed (``modified``) so that fields depending on the partner are
+        recomputed in batch at the next flush."""
+        rows = [
+            (line.id, line.move_id.id, partner.id, partner.commercial_partner_id.id)
+            for partner, lines in partners.items()
+            for line in lines
+        ]
+        if not rows:
+            return
+        lines = self.browse([row[0] for row in rows])
+        moves = lines.move_id
+        liquidity = self.env["account.move.line"]
+        for line in lines:
+            liquidity |= line._seek_for_lines()[0]
+        self.env.flush_all()
+        cr = self.env.cr
+        values = SQL(", ").join(SQL("(%s, %s, %s, %s)", *row) for row in rows)
+        cr.execute(
+            SQL(
+                """
+                UPDATE account_bank_statement_line st
+                   SET partner_id = v.partner_id
+                  FROM (VALUES %s) AS v(line_id, move_id, partner_id, cpartner_id)
+                 WHERE st.id = v.line_id
+                """,
+                values,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                UPDATE account_move m
+                   SET partner_id = v.partner_id,
+                       commercial_partner_id = v.cpartner_id
+                  FROM (VALUES %s) AS v(line_id, move_id, partner_id, cpartner_id)
+                 WHERE m.id = v.move_id
+                """,
+                values,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                UPDATE account_move_line aml
+                   SET partner_id = v.partner_id
+                  FROM (VALUES %s) AS v(line_id, move_id, partner_id, cpartner_id)
+                 WHERE aml.move_id = v.move_id AND aml.id = ANY(%s)
+                """,
+                values,
+                liquidity.ids,
+            )
+        )
+        lines.invalidate_recordset(["partner_id"])
+        moves.invalidate_recordset(["partner_id", "commercial_partner_id"])
+        liquidity.invalidate_recordset(["partner_id"])
+        lines.modified(["partner_id"])
+        moves.modified(["partner_id", "commercial_partner_id"])
+        liquidity.modified(["partner_id"])
 
     # ------------------------------------------------------------------
     # Review actions
@@ -676,6 +1071,7 @@ class AccountBankStatementLine(models.Model):
 
     def action_sales_closing_reject(self):
         """Reject the suggestions: the line stays to match by hand."""
+        self = self._sales_closing_matcher()  # pylint: disable=self-cls-assignment
         self.sales_closing_suggestion_ids.unlink()
         self.filtered(lambda line: not line.is_reconciled).write(
             {"sales_closing_match_state": "unmatched"}
@@ -704,6 +1100,7 @@ class AccountBankStatementLine(models.Model):
 
     def action_sales_closing_undo_auto(self):
         """Undo the automatic matches among these lines (manual ones stay)."""
+        self = self._sales_closing_matcher()  # pylint: disable=self-cls-assignment
         autos = self.filtered(lambda line: line.sales_closing_match_state == "auto")
         if autos:
             autos.action_undo_reconciliation()
