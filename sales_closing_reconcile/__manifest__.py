@@ -17,14 +17,22 @@
         "queue_job",
     ],
     "demo": ["demo/sales_closing_reconcile_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "sales_closing_reconcile/static/tests/tours/*.js",
+        ],
+    },
     "data": [
         "security/ir.model.access.csv",
         "security/sales_closing_match_security.xml",
         "security/sales_closing_statement_profile_security.xml",
+        "security/sales_closing_difference_security.xml",
         "data/ir_cron_matching.xml",
+        "data/sales_closing_check_kind_data.xml",
         "views/res_config_settings_views.xml",
         "views/sales_closing_matching_views.xml",
         "views/account_statement_import_views.xml",
         "views/sales_closing_statement_profile_views.xml",
+        "views/sales_closing_difference_views.xml",
     ],
 }

@@ -6,3 +6,6 @@ from . import sales_closing_match_wizard
 from . import account_bank_statement_line
 from . import account_statement_import
 from . import sales_closing_statement_profile
+from . import sales_closing_difference
+from . import sales_closing_period
+from . import sales_closing_check_kind

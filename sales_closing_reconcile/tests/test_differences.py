@@ -1,0 +1,240 @@
+"""Differences report of a period and its checklist item."""
+
+import base64
+import io
+from datetime import date, datetime
+
+import openpyxl
+
+from odoo import Command
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDifferences(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.user.groups_id += cls.env.ref("sales_closing.group_closing_manager")
+        cls.company = cls.company_data["company"]
+        cls.bank = cls.company_data["default_journal_bank"]
+        cls.fee_account = cls.env["account.account"].create(
+            {"name": "Bank Fees", "code": "626100", "account_type": "expense"}
+        )
+        cls.company.write(
+            {
+                "sales_closing_fee_tolerance": 3.0,
+                "sales_closing_fee_account_id": cls.fee_account.id,
+            }
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Nordic Trading GmbH"})
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Reconciled Good",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 50.0,
+                "invoice_policy": "delivery",
+                "taxes_id": [Command.clear()],
+            }
+        )
+        cls.period = cls.env["sales.closing.period"].create(
+            {
+                "name": "2026-01",
+                "company_id": cls.company.id,
+                "date_from": date(2026, 1, 1),
+                "date_to": date(2026, 1, 31),
+            }
+        )
+
+    def _order(self, qty):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": qty,
+                            "price_unit": 50.0,
+                            "tax_id": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        order.date_order = datetime(2026, 1, 10, 9, 0)
+        return order
+
+    def _deliver(self, order, qty):
+        picking = order.picking_ids
+        picking.move_ids.write({"quantity": qty, "picked": True})
+        picking.with_context(cancel_backorder=False)._action_done()
+
+    def _invoice(self, order, price=None):
+        invoice = order._create_invoices()
+        invoice.invoice_date = date(2026, 1, 15)
+        if price is not None:
+            invoice.invoice_line_ids.price_unit = price
+        invoice.action_post()
+        return invoice
+
+    def _rows(self, kind):
+        return self.period.difference_ids.filtered(lambda d: d.kind == kind)
+
+    def test_differences_and_checklist(self):
+        # delivered 3 of 4, nothing invoiced
+        undelivered = self._order(4)
+        self._deliver(undelivered, 3)
+        # delivered and invoiced, not paid
+        unpaid = self._order(2)
+        self._deliver(unpaid, 2)
+        unpaid_invoice = self._invoice(unpaid)
+        # invoiced at another price, then paid by hand (no bank line)
+        repriced = self._order(1)
+        self._deliver(repriced, 1)
+        repriced_invoice = self._invoice(repriced, price=45.0)
+        payment = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=repriced_invoice.ids)
+            .create({"payment_date": date(2026, 1, 20)})
+            ._create_payments()
+        )
+        # a payment transaction for less than its invoice
+        provider = self.env["payment.provider"].create(
+            {"name": "Test Gateway", "code": "none", "state": "test"}
+        )
+        method = self.env["payment.method"].search([], limit=1)
+        transaction = self.env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": method.id,
+                "reference": "TX-DIFF-1",
+                "amount": 90.0,
+                "currency_id": self.company.currency_id.id,
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(unpaid_invoice.ids)],
+            }
+        )
+        transaction.write(
+            {"state": "done", "last_state_change": datetime(2026, 1, 21, 10, 0)}
+        )
+        # money in the bank nobody explains
+        stray = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank.id,
+                "date": "2026-01-25",
+                "payment_ref": "unknown transfer",
+                "amount": 300.0,
+            }
+        )
+        # a payment received with a fee, matched by the engine
+        fee_invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": "2026-01-05",
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Goods", "price_unit": 1000.0, "tax_ids": []}
+                    )
+                ],
+            }
+        )
+        fee_invoice.action_post()
+        fee_line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank.id,
+                "date": "2026-01-26",
+                "payment_ref": f"Payment {fee_invoice.name}",
+                "partner_name": "Nordic Trading",
+                "amount": 990.0,
+            }
+        )
+        fee_line.action_auto_match()
+        self.assertTrue(fee_line.is_reconciled)
+
+        action = self.period.action_compute_differences()
+        self.assertEqual(action["res_model"], "sales.closing.difference")
+        self.assertEqual(self.period.difference_count, len(self.period.difference_ids))
+
+        row = self._rows("delivered_not_invoiced")
+        self.assertEqual(row.sale_order_id, undelivered)
+        self.assertEqual(row.area, "order")
+        self.assertAlmostEqual(row.amount, 150.0)
+
+        row = self._rows("order_invoice_amount")
+        self.assertEqual(row.sale_order_id, repriced)
+        self.assertAlmostEqual(row.amount, 5.0)
+
+        row = self._rows("invoiced_not_paid")
+        self.assertEqual(row.invoice_id, unpaid_invoice)
+        self.assertAlmostEqual(row.amount, 100.0)
+        self.assertEqual(row.area, "invoice")
+
+        row = self._rows("transaction_amount")
+        self.assertEqual(row.transaction_id, transaction)
+        self.assertAlmostEqual(row.amount, 10.0)
+
+        row = self._rows("paid_not_in_bank")
+        self.assertEqual(row.payment_id, payment)
+        self.assertAlmostEqual(row.amount, 45.0)
+        self.assertEqual(row.area, "payment")
+
+        row = self._rows("bank_no_invoice")
+        self.assertEqual(row.statement_line_id, stray)
+        self.assertAlmostEqual(row.amount_company, 300.0)
+
+        row = self._rows("bank_difference")
+        self.assertEqual(row.statement_line_id, fee_line)
+        self.assertEqual(row.invoice_id, fee_invoice)
+        self.assertAlmostEqual(row.amount_company, 10.0)
+
+        # the checklist item recomputes and totals them
+        kind = self.env.ref("sales_closing_reconcile.check_reconcile_differences")
+        result = kind._evaluate(self.period)
+        self.assertEqual(result["count"], 7)
+        self.assertAlmostEqual(result["amount"], 150 + 5 + 100 + 10 + 45 + 300 + 10)
+        self.assertEqual(len(self.period.difference_ids), 7)
+
+        # the invoice paid in the bank: its difference is gone
+        paid_line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank.id,
+                "date": "2026-01-27",
+                "payment_ref": "transfer",
+                "amount": 100.0,
+            }
+        )
+        receivable = unpaid_invoice.line_ids.filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable"
+        )
+        self.env["sales.closing.match.wizard"].with_context(
+            default_statement_line_id=paid_line.id
+        ).create({"move_line_ids": [Command.set(receivable.ids)]}).action_validate()
+        self.period.action_compute_differences()
+        self.assertFalse(self._rows("invoiced_not_paid"))
+        self.assertEqual(len(self.period.difference_ids), 6)
+
+    def test_xlsx_export(self):
+        self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank.id,
+                "date": "2026-01-25",
+                "payment_ref": "unknown transfer",
+                "amount": 300.0,
+            }
+        )
+        action = self.period.action_export_differences_xlsx()
+        attachment_id = int(action["url"].split("/")[3].split("?")[0])
+        attachment = self.env["ir.attachment"].browse(attachment_id)
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
+        self.assertEqual(len(book.sheetnames), 3)
+        payments = book[book.sheetnames[2]]
+        values = [cell.value for cell in payments[2]]
+        self.assertIn("unknown transfer", values)
+        self.assertIn(300.0, values)
