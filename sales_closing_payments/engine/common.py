@@ -7,6 +7,7 @@ payment provider.
 
 import base64
 import binascii
+import functools
 import textwrap
 from datetime import timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -198,7 +199,15 @@ def load_public_key(key):
     """
     if isinstance(key, rsa.RSAPublicKey):
         return key
-    text = _as_bytes(key).strip()
+    return _load_public_key_text(_as_bytes(key).strip())
+
+
+@functools.lru_cache(maxsize=64)
+def _load_public_key_text(text):
+    """Parse a public key once per process: every notification is verified with it.
+
+    Key objects are immutable; a changed key is another text, so another entry.
+    """
     loaded = None
     try:
         if text.startswith(b"-----BEGIN CERTIFICATE"):
