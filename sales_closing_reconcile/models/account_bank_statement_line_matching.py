@@ -22,6 +22,10 @@ from ..engine.matching import MatchConfig, match_lines, match_payout
 _logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
+# Run inline (one transaction anyway), chunks only bound the memory: each
+# chunk fetches and indexes all the open items of the company again, a cost
+# that grows with the open items, not the lines.
+INLINE_CHUNK_SIZE = 5000
 PAYOUT_WINDOW_DAYS = 10  # payout (or withdrawal line) to its bank line
 PAYOUT_ROWS_DAYS = 62  # platform lines a payout may settle
 # How a bank prints a payout of each platform: a payout found by amount
@@ -102,15 +106,15 @@ class AccountBankStatementLine(models.Model):
         One chunk runs at once; several chunks are enqueued as queue jobs,
         one per chunk, each committed on its own (a failed or interrupted
         run resumes with the lines still unprocessed)."""
-        chunks = self._sales_closing_chunks(
-            RUN_STATES,
-            self.env.context.get("sales_closing_match_chunk_size") or CHUNK_SIZE,
-        )
+        chunk_size = self.env.context.get("sales_closing_match_chunk_size")
+        chunks = self._sales_closing_chunks(RUN_STATES, chunk_size or CHUNK_SIZE)
         if len(chunks) > 1 and not self.env.context.get("sales_closing_match_now"):
             for chunk in chunks:
                 chunk._sales_closing_enqueue(RUN_STATES)
             message = self.env._("%(count)s matching jobs enqueued.", count=len(chunks))
         else:
+            if len(chunks) > 1 and not chunk_size:
+                chunks = self._sales_closing_chunks(RUN_STATES, INLINE_CHUNK_SIZE)
             stats = {"auto": 0, "suggested": 0, "unmatched": 0}
             for chunk in chunks:
                 for key, value in chunk._sales_closing_match_chunk(RUN_STATES).items():
