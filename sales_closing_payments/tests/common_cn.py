@@ -9,7 +9,7 @@ import requests
 from odoo.tests import TransactionCase
 
 from ..engine import simulator
-from .keys import new_key_pair
+from ..engine.simulator import new_key_pair
 
 ALIPAY_APP_ID = "2021000000000001"
 WECHAT_MCHID = "1900000109"

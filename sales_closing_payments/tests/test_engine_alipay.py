@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 from odoo.addons.sales_closing_payments.engine import alipay
 from odoo.addons.sales_closing_payments.engine.common import rsa_sha256_sign
 
-from .keys import new_key_pair, read_data
+from ..engine.simulator import new_key_pair
+from .keys import read_data
 
 APP_ID = "2021000000000001"
 NOTIFY_URL = "https://shop.example.com/payment/alipay/notify"

@@ -13,7 +13,8 @@ from odoo.addons.sales_closing_payments.engine.common import (
     rsa_sha256_verify,
 )
 
-from .keys import new_key_pair, read_data
+from ..engine.simulator import new_key_pair
+from .keys import read_data
 
 APPID = "wxd678efh567hg6787"
 MCHID = "1230000109"

@@ -7,9 +7,9 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..engine import simulator
 from ..engine.common import rsa_sha256_sign
+from ..engine.simulator import new_key_pair
 from ..engine.wechatpay import HEADER_SIGNATURE
 from .common_cn import API_V3_KEY, WECHAT_SERIAL, CnPaymentCommon
-from .keys import new_key_pair
 
 
 @tagged("post_install", "-at_install")
