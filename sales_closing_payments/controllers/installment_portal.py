@@ -14,21 +14,14 @@ the invoice page. Two things are missing and added here:
   makes the request fail with a message instead of charging again.
 """
 
-from datetime import timedelta
-
 from odoo import fields
-from odoo.exceptions import ValidationError
 from odoo.http import request
-from odoo.tools import SQL
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 from odoo.addons.payment import utils as payment_utils
 
-from ..models.sales_closing_installment_plan_line import TX_KEY_FIELD
-
-#: A draft portal transaction older than this is taken as abandoned.
-ABANDONED_AFTER_HOURS = 1
+from .portal_payment_key import claim_portal_payment
 
 
 class SalesClosingInstallmentPayment(PaymentPortal):
@@ -49,51 +42,25 @@ class SalesClosingInstallmentPayment(PaymentPortal):
             invoice.currency_id,
         )
         base_key = invoice._sales_closing_portal_payment_key(partner_id, amount)
-        # Serialize the requests paying the same installment: the second waits
-        # for the first to commit, then finds its transaction.
-        request.env.cr.execute(
-            SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", base_key)
+        reused = claim_portal_payment(
+            base_key,
+            kwargs,
+            lambda existing: request.env._(
+                "A payment of %(amount)s for invoice %(invoice)s is already "
+                "under way (status %(state)s, reference %(reference)s); it was "
+                "not charged again. Reload the page to see what is left to pay.",
+                amount=invoice.currency_id.format(amount),
+                invoice=invoice.name,
+                state=dict(
+                    existing._fields["state"]._description_selection(request.env)
+                ).get(existing.state, existing.state),
+                reference=existing.reference,
+            ),
         )
-        key, existing = invoice._sales_closing_portal_transaction_slot(
-            partner_id,
-            amount,
-            stale_before=fields.Datetime.now() - timedelta(hours=ABANDONED_AFTER_HOURS),
-        )
-        if (
-            existing.state == "draft"
-            and kwargs.get("flow") != "token"
-            and existing.provider_id.id == int(kwargs.get("provider_id") or 0)
-        ):
-            # the same payment asked again (double click, second tab, retry)
-            return existing._get_processing_values()
-        if existing:
-            raise ValidationError(
-                request.env._(
-                    "A payment of %(amount)s for invoice %(invoice)s is already "
-                    "under way (status %(state)s, reference %(reference)s); it was "
-                    "not charged again. Reload the page to see what is left to pay.",
-                    amount=invoice.currency_id.format(amount),
-                    invoice=invoice.name,
-                    state=dict(
-                        existing._fields["state"]._description_selection(request.env)
-                    ).get(existing.state, existing.state),
-                    reference=existing.reference,
-                )
-            )
-        request.update_context(sales_closing_portal_payment_key=key)
+        if reused is not None:
+            return reused
         return super()._process_transaction(
             partner_id, currency_id, invoice_ids, payment_reference, **kwargs
-        )
-
-    def _create_transaction(self, *args, custom_create_values=None, **kwargs):
-        """Override of `payment`: store the idempotency key on the transaction."""
-        key = request.env.context.get("sales_closing_portal_payment_key")
-        if key and TX_KEY_FIELD in request.env["payment.transaction"]._fields:
-            custom_create_values = dict(
-                custom_create_values or {}, **{TX_KEY_FIELD: key}
-            )
-        return super()._create_transaction(
-            *args, custom_create_values=custom_create_values, **kwargs
         )
 
 

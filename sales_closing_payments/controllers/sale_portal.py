@@ -1,25 +1,15 @@
-"""No double payment of a sales order from the portal (authorize at order).
+"""No double payment of a sales order from the portal (authorize at order):
+the order payment route claims its idempotency key with
+:func:`.portal_payment_key.claim_portal_payment`, as the invoice route does."""
 
-Two tabs, a double click or a retried request (odoo/odoo#287890, #23650) paying the
-same order and amount are serialized on an idempotency key (PostgreSQL advisory
-lock): a draft transaction with the same key is reused, and one already sent to the
-provider (pending, authorized, confirmed) makes the request fail with a message
-instead of charging again.
-"""
-
-from datetime import timedelta
-
-from odoo import fields, http
-from odoo.exceptions import AccessError, MissingError, ValidationError
+from odoo import http
+from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
-from odoo.tools import SQL
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.sale.controllers.portal import PaymentPortal
 
-#: A draft portal transaction older than this is taken as abandoned.
-ABANDONED_AFTER_HOURS = 1
-KEY_CONTEXT = "sales_closing_order_payment_key"
+from .portal_payment_key import claim_portal_payment
 
 
 class SalesClosingOrderPayment(PaymentPortal):
@@ -45,43 +35,18 @@ class SalesClosingOrderPayment(PaymentPortal):
             currency,
         )
         base_key = order_sudo._sales_closing_portal_payment_key(partner.id, amount)
-        # The second request paying the same order waits for the first to commit,
-        # then finds its transaction.
-        request.env.cr.execute(
-            SQL("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", base_key)
-        )
-        key, existing = request.env["payment.transaction"]._sales_closing_portal_slot(
+        reused = claim_portal_payment(
             base_key,
-            stale_before=fields.Datetime.now() - timedelta(hours=ABANDONED_AFTER_HOURS),
+            kwargs,
+            lambda existing: request.env._(
+                "A payment of %(amount)s for order %(order)s is already under way "
+                "(reference %(reference)s); it was not charged again. Reload the "
+                "page to see what is left to pay.",
+                amount=currency.format(amount),
+                order=order_sudo.name,
+                reference=existing.reference,
+            ),
         )
-        if (
-            existing.state == "draft"
-            and kwargs.get("flow") != "token"
-            and existing.provider_id.id == int(kwargs.get("provider_id") or 0)
-        ):
-            # the same payment asked again (double click, second tab, retry)
-            return existing._get_processing_values()
-        if existing:
-            raise ValidationError(
-                request.env._(
-                    "A payment of %(amount)s for order %(order)s is already under way "
-                    "(reference %(reference)s); it was not charged again. Reload the "
-                    "page to see what is left to pay.",
-                    amount=currency.format(amount),
-                    order=order_sudo.name,
-                    reference=existing.reference,
-                )
-            )
-        request.update_context(**{KEY_CONTEXT: key})
+        if reused is not None:
+            return reused
         return super().portal_order_transaction(order_id, access_token, **kwargs)
-
-    def _create_transaction(self, *args, custom_create_values=None, **kwargs):
-        """Override of `payment`: store the order payment key on the transaction."""
-        key = request.env.context.get(KEY_CONTEXT)
-        if key:
-            custom_create_values = dict(
-                custom_create_values or {}, sales_closing_idempotency_key=key
-            )
-        return super()._create_transaction(
-            *args, custom_create_values=custom_create_values, **kwargs
-        )

@@ -238,18 +238,3 @@ class AccountMove(models.Model):
             payment_utils.to_minor_currency_units(amount, currency),
             scope=f"invoice:{self.id}|partner:{partner_id}|installment:{installment}",
         )
-
-    def _sales_closing_portal_transaction_slot(
-        self, partner_id, amount, stale_before=None
-    ):
-        """Return ``(key, transaction)`` of a portal payment of ``amount``.
-
-        ``transaction`` is the live transaction a new payment would duplicate
-        (see ``payment.transaction._sales_closing_portal_slot``); the key names
-        the invoice, the partner and the installment being paid.
-        """
-        self.ensure_one()
-        return self.env["payment.transaction"]._sales_closing_portal_slot(
-            self._sales_closing_portal_payment_key(partner_id, amount),
-            stale_before=stale_before,
-        )
