@@ -282,6 +282,19 @@ def _split_name(name):
     return match.group(1), int(match.group(2) or 0)
 
 
+def _amounts(balance, amount):
+    """The amount columns of a journal item of ``balance`` in company currency
+    and ``amount`` in its own currency."""
+    return {
+        "debit": max(balance, 0.0),
+        "credit": max(-balance, 0.0),
+        "balance": balance,
+        "amount_currency": amount,
+        "price_subtotal": amount,
+        "price_total": amount,
+    }
+
+
 def clone_items(ctx, items, templates, aml_ids):
     """Insert the open items as copies of the ORM-created template of their
     currency (``templates``: currency -> item, created already)."""
@@ -357,14 +370,9 @@ def clone_items(ctx, items, templates, aml_ids):
                 rec_tpl,
                 id=rec_id,
                 date_maturity=item["date_maturity"],
-                debit=max(balance, 0.0),
-                credit=max(-balance, 0.0),
-                balance=balance,
-                amount_currency=amount,
                 amount_residual=balance,
                 amount_residual_currency=amount,
-                price_subtotal=amount,
-                price_total=amount,
+                **_amounts(balance, amount),
                 **common,
             )
         )
@@ -372,12 +380,7 @@ def clone_items(ctx, items, templates, aml_ids):
             dict(
                 inc_tpl,
                 id=inc_id,
-                debit=max(-balance, 0.0),
-                credit=max(balance, 0.0),
-                balance=-balance,
-                amount_currency=-amount,
-                price_subtotal=-amount,
-                price_total=-amount,
+                **_amounts(-balance, -amount),
                 **common,
             )
         )
@@ -469,14 +472,9 @@ def clone_lines(ctx, lines, templates, st_ids):
             dict(
                 liq_tpl,
                 id=aml_new[2 * index],
-                debit=max(balance, 0.0),
-                credit=max(-balance, 0.0),
-                balance=balance,
-                amount_currency=balance,
                 amount_residual=balance,
                 amount_residual_currency=balance,
-                price_subtotal=balance,
-                price_total=balance,
+                **_amounts(balance, balance),
                 **common,
             )
         )
@@ -484,12 +482,7 @@ def clone_lines(ctx, lines, templates, st_ids):
             dict(
                 susp_tpl,
                 id=aml_new[2 * index + 1],
-                debit=max(-balance, 0.0),
-                credit=max(balance, 0.0),
-                balance=-balance,
-                amount_currency=-amount,
-                price_subtotal=-amount,
-                price_total=-amount,
+                **_amounts(-balance, -amount),
                 **common,
             )
         )
