@@ -168,6 +168,26 @@ class PaymentProvider(models.Model):
             idempotency_key=idempotency_key,
         )
 
+    # === CRUD: the notification endpoints cache the credentials === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        providers = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return providers
+
+    def write(self, vals):
+        result = super().write(vals)
+        # Any provider write may change a key, a state or a company: drop the
+        # credentials cached by sales.closing.payment.notification, in every worker.
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
     # === BUSINESS METHODS - GETTERS === #
 
     def _get_supported_currencies(self):

@@ -17,7 +17,7 @@ in two workers, are applied once.
 import json
 import logging
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -58,6 +58,8 @@ STATE_OF_STATUS = {
 #: States holding the (provider, notification id) claim of the unique index.
 CLAIM_STATES = ("accepted", "review")
 #: Columns read while a notification is applied (see _sales_closing_prefetch).
+# Columns of the transaction and its currency the processing reads, loaded with the
+# row lock (one query) instead of the ORM's fetch of every column of each record.
 TX_PREFETCH = [
     "reference",
     "state",
@@ -71,8 +73,21 @@ TX_PREFETCH = [
     "payment_method_id",
     "source_transaction_id",
 ]
-PROVIDER_PREFETCH = ["code", "name", "company_id"]
 CURRENCY_PREFETCH = ["name", "rounding", "decimal_places", "symbol", "position"]
+# Translated (name): left to the ORM, which reads the context's language.
+PROVIDER_PREFETCH = ["code", "name", "company_id"]
+# The documents the transaction confirms; read by Odoo's _log_received_message.
+TX_LINKS = ["sale_order_ids", "invoice_ids"]
+PROVIDER_KEYS = {
+    "alipay": ("alipay_app_id", "alipay_public_key"),
+    "wechatpay": (
+        "wechatpay_mch_id",
+        "wechatpay_app_id",
+        "wechatpay_api_v3_key",
+        "wechatpay_platform_serial",
+        "wechatpay_platform_certificate",
+    ),
+}
 
 
 class SalesClosingPaymentNotification(models.Model):
@@ -247,7 +262,7 @@ class SalesClosingPaymentNotification(models.Model):
         delivery of it was already accepted or set aside for review.
         """
         seen = set()
-        self.env["payment.transaction"].flush_model(["reference", "provider_id"])
+        self.env["payment.transaction"].flush_model()
         self.flush_model()
         if not reference:
             if notification_ref and self._sales_closing_seen(
@@ -255,19 +270,44 @@ class SalesClosingPaymentNotification(models.Model):
             ):
                 seen.add(notification_ref)
             return self.env["payment.transaction"], seen
+        transactions = self.env["payment.transaction"]
+        links = [
+            transactions._fields[name] for name in TX_LINKS if name in transactions
+        ]
         self.env.cr.execute(
-            """
-            SELECT t.id, EXISTS (
-                SELECT 1 FROM sales_closing_payment_notification n
-                WHERE n.provider_code = p.code AND n.notification_ref = %s
-                  AND n.notification_ref IS NOT NULL
-                  AND n.state IN ('accepted', 'review'))
-            FROM payment_transaction t
-            JOIN payment_provider p ON p.id = t.provider_id
-            WHERE t.reference = %s AND t.provider_id = %s
-            FOR UPDATE OF t
-            """,
-            (notification_ref, reference, provider_id),
+            SQL(
+                """
+                SELECT t.id, EXISTS (
+                    SELECT 1 FROM sales_closing_payment_notification n
+                    WHERE n.provider_code = p.code AND n.notification_ref = %(ref)s
+                      AND n.notification_ref IS NOT NULL
+                      AND n.state IN ('accepted', 'review')),
+                    %(tx_columns)s, %(currency_columns)s %(links)s
+                FROM payment_transaction t
+                JOIN payment_provider p ON p.id = t.provider_id
+                JOIN res_currency c ON c.id = t.currency_id
+                WHERE t.reference = %(reference)s AND t.provider_id = %(provider)s
+                FOR UPDATE OF t
+                """,
+                ref=notification_ref,
+                reference=reference,
+                provider=provider_id,
+                tx_columns=SQL(", ").join(
+                    SQL.identifier("t", name) for name in TX_PREFETCH
+                ),
+                currency_columns=SQL(", ").join(
+                    SQL.identifier("c", name) for name in CURRENCY_PREFETCH
+                ),
+                links=SQL("").join(
+                    SQL(
+                        ", ARRAY(SELECT r.%s FROM %s r WHERE r.%s = t.id)",
+                        SQL.identifier(field.column2),
+                        SQL.identifier(field.relation),
+                        SQL.identifier(field.column1),
+                    )
+                    for field in links
+                ),
+            )
         )
         row = self.env.cr.fetchone()
         if not row:
@@ -275,24 +315,41 @@ class SalesClosingPaymentNotification(models.Model):
                 provider_id, notification_ref
             ):
                 seen.add(notification_ref)
-            return self.env["payment.transaction"], seen
+            return transactions, seen
         if row[1]:
             seen.add(notification_ref)
-        tx = self.env["payment.transaction"].browse(row[0])
-        self._sales_closing_prefetch(tx)
+        tx = transactions.browse(row[0])
+        self._sales_closing_prefetch(tx, row[2:], links)
         return tx, seen
 
     @api.model
-    def _sales_closing_prefetch(self, tx):
-        """Read the columns the processing of ``tx`` uses, and only those.
+    def _sales_closing_prefetch(self, tx, values, links):
+        """Put the columns read with the row lock in the ORM cache, and only those.
 
-        The ORM would otherwise fetch every column of the transaction, its provider
-        and its currency (about 200), which is most of a notification's cost on
-        the HTTP path where each request starts with an empty cache.
+        The ORM would otherwise fetch every column of the transaction and of its
+        currency, and each linked-documents relation, in a query each (about 200
+        columns and five queries), which was most of a notification's cost on the
+        HTTP path where each request starts with an empty cache. Only missing
+        values are inserted, so nothing the request already holds is overwritten.
         """
-        tx.fetch(TX_PREFETCH)
+        cache = self.env.cache
+        values = iter(values)
+        # Raw column values, inserted as the ORM's _fetch_query does (validate=False:
+        # a monetary would otherwise read its currency before it is cached).
+        for name in TX_PREFETCH:
+            field = tx._fields[name]
+            value = field.convert_to_cache(next(values), tx, validate=False)
+            cache.insert_missing(tx, field, [value])
+        currency = tx.currency_id  # cached just above
+        for name in CURRENCY_PREFETCH:
+            field = currency._fields[name]
+            value = field.convert_to_cache(next(values), currency, validate=False)
+            cache.insert_missing(currency, field, [value])
+        for field in links:
+            ids = next(values) or []
+            if len(ids) <= 1:  # several: the ORM orders them as the comodel does
+                cache.insert_missing(tx, field, [tuple(ids)])
         tx.provider_id.fetch(PROVIDER_PREFETCH)
-        tx.currency_id.fetch(CURRENCY_PREFETCH)
 
     @api.model
     def _sales_closing_seen(self, provider_id, notification_ref):
@@ -323,23 +380,22 @@ class SalesClosingPaymentNotification(models.Model):
     def _sales_closing_providers(self, code, key_column, key):
         """Return the credentials of the active providers ``code`` matching ``key``.
 
-        Plain SQL (one query on the hot path); rows are dicts, first match first.
+        Rows are dicts, first match first. Cached per worker (the registry's cache
+        is cleared when a provider is written, in every worker): on the hot path a
+        notification then costs no query before its signature is checked.
         """
-        columns = {
-            "alipay": ("alipay_app_id", "alipay_public_key"),
-            "wechatpay": (
-                "wechatpay_mch_id",
-                "wechatpay_app_id",
-                "wechatpay_api_v3_key",
-                "wechatpay_platform_serial",
-                "wechatpay_platform_certificate",
-            ),
-        }[code]
         if not key:
             return []
-        self.env["payment.provider"].flush_model(
-            ["code", "state", "company_id", key_column, *columns]
-        )
+        self.env["payment.provider"].flush_model()
+        return [
+            dict(row)
+            for row in self._sales_closing_provider_rows(code, key_column, key)
+        ]
+
+    @api.model
+    @tools.ormcache("code", "key_column", "key")
+    def _sales_closing_provider_rows(self, code, key_column, key):
+        columns = PROVIDER_KEYS[code]
         self.env.cr.execute(
             SQL(
                 """
@@ -354,7 +410,9 @@ class SalesClosingPaymentNotification(models.Model):
             )
         )
         names = ["id", "company_id", *columns]
-        return [dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()]
+        return tuple(
+            tuple(zip(names, row, strict=True)) for row in self.env.cr.fetchall()
+        )
 
     @api.model
     def _sales_closing_process_alipay(self, params):

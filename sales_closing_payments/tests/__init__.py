@@ -12,3 +12,4 @@ from . import test_capture_portal
 from . import test_notifications
 from . import test_provider_alipay
 from . import test_provider_wechatpay
+from . import test_notification_hot_path
