@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import invoice_layout, numerals
+from ..tools import selection_labels
 
 SALES_CLOSING_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
 
@@ -138,10 +139,8 @@ class AccountMove(models.Model):
     def _sales_closing_check_invoice_layout(self):
         """Refuse printing a layout that needs a tax ID the company or the
         customer lacks, naming the invoice and the partner."""
-        layouts = dict(
-            self.env["res.company"]
-            ._fields["sales_closing_invoice_layout"]
-            ._description_selection(self.env)
+        layouts = selection_labels(
+            self.env["res.company"], "sales_closing_invoice_layout"
         )
         for move in self.filtered(lambda m: m.is_sale_document(include_receipts=True)):
             layout = move._sales_closing_invoice_layout()

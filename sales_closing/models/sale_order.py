@@ -8,6 +8,7 @@ from odoo.tools import format_amount
 from ..engine import credit as credit_engine
 from ..engine import order_rules
 from ..engine.invoicing import POLICY_SELECTION
+from ..tools import selection_label
 
 # Fields only the approval and override methods may write.
 DECISION_FIELDS = {
@@ -534,9 +535,7 @@ class SaleOrder(models.Model):
                 Markup("<li>%s</li>")
                 % self.env._(
                     "%(rule)s: %(message)s (value %(value)s, limit %(limit)s)",
-                    rule=dict(v._fields["rule"]._description_selection(self.env))[
-                        v.rule
-                    ],
+                    rule=selection_label(v, "rule", v.rule),
                     message=v.message,
                     value=round(v.value, 4),
                     limit=round(v.limit, 4),

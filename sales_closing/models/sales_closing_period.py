@@ -6,6 +6,8 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools import selection_label
+
 
 class SalesClosingPeriod(models.Model):
     _name = "sales.closing.period"
@@ -380,9 +382,7 @@ class SalesClosingPeriod(models.Model):
                     self.env._(
                         "%(item)s is %(status)s: it must be OK or waived.",
                         item=line.name,
-                        status=dict(
-                            line._fields["status"]._description_selection(self.env)
-                        )[line.status],
+                        status=selection_label(line, "status", line.status),
                     )
                 )
             if line.reviewer_id:
@@ -402,9 +402,7 @@ class SalesClosingPeriod(models.Model):
                 self.env._(
                     "The variance of %(key)s (%(dimension)s) needs an explanation.",
                     key=flux.name,
-                    dimension=dict(
-                        flux._fields["dimension"]._description_selection(self.env)
-                    )[flux.dimension],
+                    dimension=selection_label(flux, "dimension", flux.dimension),
                 )
             )
         return reasons
@@ -589,11 +587,9 @@ class SalesClosingPeriod(models.Model):
             period.message_post(
                 body=self.env._(
                     "%(action)s by %(user)s. %(reason)s",
-                    action=dict(
-                        self.env["sales.closing.audit.log"]
-                        ._fields["action"]
-                        ._description_selection(self.env)
-                    )[action],
+                    action=selection_label(
+                        self.env["sales.closing.audit.log"], "action", action
+                    ),
                     user=self.env.user.name,
                     reason=reason or "",
                 )

@@ -9,6 +9,7 @@ from odoo.tools.misc import xlsxwriter
 
 from ..engine.aging import DEFAULT_BUCKETS, aging, bucket_labels
 from ..engine.statement import movement_kind, open_amount, statement
+from ..tools import selection_label, selection_labels
 
 # aging bucket label (engine) -> field of the statement
 AGING_FIELDS = dict(
@@ -435,9 +436,7 @@ class SalesClosingStatement(models.Model):
             return self.env._(
                 "This statement was already %(state)s on %(date)s. Please "
                 "contact us if your answer changed.",
-                state=dict(self._fields["state"]._description_selection(self.env))[
-                    self.state
-                ],
+                state=selection_label(self, "state", self.state),
                 date=fields.Date.to_string(
                     fields.Datetime.to_datetime(self.answer_date)
                 ),
@@ -489,11 +488,7 @@ class SalesClosingStatement(models.Model):
         money = book.add_format({"num_format": "#,##0.00"})
         money_bold = book.add_format({"num_format": "#,##0.00", "bold": True})
         day = book.add_format({"num_format": "yyyy-mm-dd"})
-        kinds = dict(
-            self.env["sales.closing.statement.line"]
-            ._fields["kind"]
-            ._description_selection(self.env)
-        )
+        kinds = selection_labels(self.env["sales.closing.statement.line"], "kind")
         sheet.write(0, 0, self.env._("Customer Statement"), bold)
         sheet.write(1, 0, self.company_id.name)
         sheet.write(2, 0, self.env._("Customer"))

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import xlsx_table
+from ..tools import selection_label, selection_labels
 
 REPORT_MODELS = {
     "sales": "sales.closing.sales.report",
@@ -128,7 +129,7 @@ class SalesClosingReportWizard(models.TransientModel):
             return value.isoformat()
         field = model._fields[fname]
         if field.type == "selection":
-            return dict(field._description_selection(self.env)).get(value, value or "")
+            return selection_label(model, fname, value)
         return value or self.env._("None")
 
     def _grouped(self, report, groupby, aggregates, domain=None):
@@ -239,7 +240,7 @@ class SalesClosingReportWizard(models.TransientModel):
             ],
             order="partner_id, date_maturity, id",
         )
-        buckets = dict(lines._fields["aging_bucket"]._description_selection(self.env))
+        buckets = selection_labels(lines, "aging_bucket")
         sheets.append(
             {
                 "title": self.env._("Open Items"),

@@ -20,6 +20,7 @@ from odoo.http import request
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 from odoo.addons.payment import utils as payment_utils
+from odoo.addons.sales_closing.tools import selection_label
 
 from .portal_payment_key import claim_portal_payment
 
@@ -51,9 +52,7 @@ class SalesClosingInstallmentPayment(PaymentPortal):
                 "not charged again. Reload the page to see what is left to pay.",
                 amount=invoice.currency_id.format(amount),
                 invoice=invoice.name,
-                state=dict(
-                    existing._fields["state"]._description_selection(request.env)
-                ).get(existing.state, existing.state),
+                state=selection_label(existing, "state", existing.state),
                 reference=existing.reference,
             ),
         )

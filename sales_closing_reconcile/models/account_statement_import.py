@@ -16,6 +16,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
+from odoo.addons.sales_closing.tools import selection_label
+
 from ..engine import parsers
 
 PLATFORM_NAMES = {
@@ -299,11 +301,9 @@ class AccountStatementImport(models.TransientModel):
     def _sales_closing_transaction(self, fmt, row, import_id):
         """Values of one statement line in OCA's ``transactions`` format."""
         platform = fmt if fmt in PLATFORM_NAMES else False
-        kind_label = dict(
-            self.env["account.bank.statement.line"]
-            ._fields["sales_closing_kind"]
-            ._description_selection(self.env)
-        ).get(row.kind, row.kind)
+        kind_label = selection_label(
+            self.env["account.bank.statement.line"], "sales_closing_kind", row.kind
+        )
         payment_ref = (
             row.label or row.order_ref or row.transaction_id or kind_label or "/"
         )

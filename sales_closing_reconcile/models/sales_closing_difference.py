@@ -12,6 +12,8 @@ import io
 from odoo import api, fields, models
 from odoo.tools.misc import xlsxwriter
 
+from odoo.addons.sales_closing.tools import selection_labels
+
 AREAS = [
     ("order", "Orders (订单对账)"),
     ("invoice", "Invoices (发票对账)"),
@@ -408,8 +410,8 @@ class SalesClosingDifference(models.Model):
         book = xlsxwriter.Workbook(output, {"in_memory": True})
         bold = book.add_format({"bold": True})
         money = book.add_format({"num_format": "#,##0.00"})
-        areas = dict(self._fields["area"]._description_selection(self.env))
-        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        areas = selection_labels(self, "area")
+        kinds = selection_labels(self, "kind")
         headers = [
             self.env._("Kind"),
             self.env._("Reference"),
