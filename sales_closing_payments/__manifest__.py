@@ -18,6 +18,8 @@
         "data/sales_closing_dunning_data.xml",
         "report/sales_closing_dunning_letter.xml",
         "views/sales_closing_dunning_level_views.xml",
+        "views/sales_closing_dunning_policy_views.xml",
+        "wizards/sales_closing_dunning_level_change_views.xml",
         "views/sales_closing_dunning_run_views.xml",
         "views/sales_closing_collection_case_views.xml",
         "views/sales_closing_collection_report_views.xml",

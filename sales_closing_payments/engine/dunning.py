@@ -4,18 +4,25 @@ A dunning *level* is a dict::
 
     {"sequence": 2, "days": 7, "block_orders": False, "send_email": True, ...}
 
-``days`` counts from the invoice due date (negative = a courtesy reminder before the
-due date). Any other keys (channel flags such as ``send_email``, ``send_letter``,
+``days`` counts from the date the optional ``mode`` names (:data:`MODES`):
+
+* ``"due"`` (default): the invoice due date (negative = a courtesy reminder before
+  the due date);
+* ``"end_of_month"``: the last day of the due date's month;
+* ``"previous"``: the day the level just below was sent for that invoice; the level
+  is not reached as long as that level was not sent (never the first level).
+
+Any other keys (channel flags such as ``send_email``, ``send_letter``,
 ``send_sms``, a name...) are carried along untouched. Levels are identified by their
 ``sequence``; ``last_level_sent`` on an invoice is that sequence (None/0/False when
-nothing was sent yet).
+nothing was sent yet) and ``sent_dates`` maps the sequences sent to their date.
 
 Rules: an invoice never goes back to a lower level, a level is never sent twice,
 and when several levels became due at once only the highest is sent and the others
 are reported as skipped so that the skip is visible, not silent.
 """
 
-import itertools
+import calendar
 from datetime import timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -30,25 +37,81 @@ class LevelDecision(NamedTuple):
     skipped: list
 
 
+MODE_DUE = "due"
+MODE_END_OF_MONTH = "end_of_month"
+MODE_PREVIOUS = "previous"
+MODES = (MODE_DUE, MODE_END_OF_MONTH, MODE_PREVIOUS)
+
+
+def _mode(level):
+    """Return the date computation mode of ``level`` (``"due"`` when absent)."""
+    return level.get("mode") or MODE_DUE
+
+
 def normalise_levels(levels):
     """Return ``levels`` sorted by sequence, checking they are consistent.
 
-    Sequences must be unique and ``days`` must strictly increase with the sequence,
-    otherwise "the highest level reached" would be ambiguous.
+    Sequences must be unique; among the levels counted from the due date (mode
+    ``due``) and among those counted from its month end (``end_of_month``), ``days``
+    must strictly increase with the sequence, otherwise "the highest level reached"
+    would be ambiguous. A ``previous`` level needs a level below it and a positive
+    number of days.
     """
     ordered = sorted(levels, key=lambda level: level["sequence"])
-    for previous, current in itertools.pairwise(ordered):
-        if previous["sequence"] == current["sequence"]:
+    last_days = {}
+    for index, level in enumerate(ordered):
+        mode = _mode(level)
+        if mode not in MODES:
+            raise ValueError(f"Unknown dunning level mode {mode!r}.")
+        if index and ordered[index - 1]["sequence"] == level["sequence"]:
             raise ValueError(
-                f"Two dunning levels share the sequence {current['sequence']}."
+                f"Two dunning levels share the sequence {level['sequence']}."
             )
-        if current["days"] <= previous["days"]:
+        if mode == MODE_PREVIOUS:
+            if not index:
+                raise ValueError(
+                    f"The first dunning level ({level['sequence']}) cannot count "
+                    "from the previous level."
+                )
+            if level["days"] <= 0:
+                raise ValueError(
+                    f"Dunning level {level['sequence']} must come at least one day "
+                    "after the previous level."
+                )
+            continue
+        previous = last_days.get(mode)
+        if previous and level["days"] <= previous["days"]:
             raise ValueError(
-                f"Dunning level {current['sequence']} must come more days after the "
-                "due date "
-                f"than level {previous['sequence']}."
+                f"Dunning level {level['sequence']} must come more days after the "
+                f"due date than level {previous['sequence']}."
             )
+        last_days[mode] = level
     return ordered
+
+
+def end_of_month(day):
+    """Return the last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def level_date(level, due_date, previous_sent=None):
+    """Return the day ``level`` is reached for an invoice due at ``due_date``.
+
+    ``previous_sent`` is the day the level below was sent (``previous`` mode); None
+    when a ``previous`` level cannot be reached yet because that level was not sent.
+    """
+    mode = _mode(level)
+    if mode == MODE_END_OF_MONTH:
+        start = end_of_month(due_date)
+    elif mode == MODE_PREVIOUS:
+        if previous_sent is None:
+            return None
+        start = previous_sent
+    elif mode == MODE_DUE:
+        start = due_date
+    else:
+        raise ValueError(f"Unknown dunning level mode {mode!r}.")
+    return start + timedelta(days=level["days"])
 
 
 def _sequence(level_ref):
@@ -58,24 +121,36 @@ def _sequence(level_ref):
     return level_ref or 0
 
 
-def level_reached(level, due_date, today):
-    """Tell whether ``level`` is reached at ``today`` for an invoice due then."""
-    return today >= due_date + timedelta(days=level["days"])
+def level_reached(level, due_date, today, previous_sent=None):
+    """Tell whether ``level`` is reached at ``today`` for an invoice due then.
+
+    ``previous_sent``: see :func:`level_date`.
+    """
+    day = level_date(level, due_date, previous_sent)
+    return day is not None and today >= day
 
 
-def level_for(due_date, today, levels, last_level_sent=None):
+def level_for(due_date, today, levels, last_level_sent=None, sent_dates=None):
     """Return the :class:`LevelDecision` for one invoice.
 
     ``level`` is the highest level reached at ``today`` whose sequence is above
     ``last_level_sent`` (None when nothing new is due); ``skipped`` lists the other
-    reached levels above ``last_level_sent`` that are jumped over.
+    reached levels above ``last_level_sent`` that are jumped over. ``sent_dates``
+    (``{sequence: date}``) gives the day each level was sent for the invoice, which
+    the ``previous`` levels count from.
     """
     last = _sequence(last_level_sent)
-    pending = [
-        level
-        for level in normalise_levels(levels)
-        if level["sequence"] > last and level_reached(level, due_date, today)
-    ]
+    sent_dates = sent_dates or {}
+    ordered = normalise_levels(levels)
+    pending = []
+    for index, level in enumerate(ordered):
+        if level["sequence"] <= last:
+            continue
+        previous_sent = (
+            sent_dates.get(ordered[index - 1]["sequence"]) if index else None
+        )
+        if level_reached(level, due_date, today, previous_sent):
+            pending.append(level)
     if not pending:
         return LevelDecision(None, [])
     return LevelDecision(pending[-1], pending[:-1])
@@ -92,8 +167,9 @@ def _level_by_sequence(levels, sequence):
 def plan_run(invoices, today, levels):
     """Plan a dunning run: return one group per partner that has something to send.
 
-    ``invoices`` are dicts with ``id``, ``partner_id``, ``due_date``, ``residual`` and
-    ``last_level_sent``. Paid invoices (residual <= 0) are ignored. Each group is::
+    ``invoices`` are dicts with ``id``, ``partner_id``, ``due_date``, ``residual``,
+    ``last_level_sent`` and optionally ``sent_dates`` (see :func:`level_for`). Paid
+    invoices (residual <= 0) are ignored. Each group is::
 
         {"partner_id", "level" (highest new level dict), "lines", "total_residual",
          "block_orders", "skipped_levels"}
@@ -126,7 +202,11 @@ def plan_run(invoices, today, levels):
         if previous and previous.get("block_orders"):
             partner["block_orders"] = True
         decision = level_for(
-            invoice["due_date"], today, ordered, invoice.get("last_level_sent")
+            invoice["due_date"],
+            today,
+            ordered,
+            invoice.get("last_level_sent"),
+            invoice.get("sent_dates"),
         )
         if decision.level is None:
             continue

@@ -4,6 +4,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sale_order
+from . import sales_closing_dunning_policy
 from . import sales_closing_dunning_level
 from . import sales_closing_dunning_run
 from . import sales_closing_dunning_line

@@ -41,6 +41,13 @@ class ResCompany(models.Model):
         default=1.0,
         help="Invoices with no more than this amount left to pay get no reminder.",
     )
+    sales_closing_dunning_policy_id = fields.Many2one(
+        "sales.closing.dunning.policy",
+        string="Default Dunning Policy",
+        check_company=True,
+        help="Reminder levels of the customers that have no dunning policy of "
+        "their own.",
+    )
     sales_closing_collection_user_id = fields.Many2one(
         "res.users",
         string="Collection Owner",

@@ -25,6 +25,11 @@ class ResConfigSettings(models.TransientModel):
     sales_closing_dunning_tolerance = fields.Monetary(
         related="company_id.sales_closing_dunning_tolerance", readonly=False
     )
+    sales_closing_dunning_policy_id = fields.Many2one(
+        related="company_id.sales_closing_dunning_policy_id",
+        readonly=False,
+        check_company=True,
+    )
     sales_closing_collection_user_id = fields.Many2one(
         related="company_id.sales_closing_collection_user_id", readonly=False
     )

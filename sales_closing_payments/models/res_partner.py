@@ -11,6 +11,13 @@ class ResPartner(models.Model):
         help="The reminder runs leave this customer out (e.g. a special "
         "agreement); collection cases can still be opened by hand.",
     )
+    sales_closing_dunning_policy_id = fields.Many2one(
+        "sales.closing.dunning.policy",
+        string="Dunning Policy",
+        company_dependent=True,
+        check_company=True,
+        help="Reminder levels of this customer; empty: the company's default policy.",
+    )
     sales_closing_case_ids = fields.One2many(
         "sales.closing.collection.case", "partner_id", string="Collection Cases"
     )

@@ -191,15 +191,17 @@ class SalesClosingCollectionCase(models.Model):
     def _escalate(self, company, today=None):
         """Open a case for each customer reminded at the last level.
 
-        A customer is escalated when an unpaid invoice reached the company's
-        last level, no case of the customer is open and no promise to pay is
-        pending. Idempotent: an open case stops a second escalation.
+        A customer is escalated when an unpaid invoice reached the last level
+        of its dunning policy, no case of the customer is open and no promise
+        to pay is pending. Idempotent: an open case stops a second escalation.
         """
         today = today or fields.Date.context_today(self)
         Level = self.env["sales.closing.dunning.level"]
-        last = Level.search(
-            [("company_id", "=", company.id)], order="sequence desc", limit=1
-        )
+        last = Level.browse()
+        for policy, sequence in Level._read_group(
+            [("company_id", "=", company.id)], ["policy_id"], ["sequence:max"]
+        ):
+            last |= policy.level_ids.filtered(lambda lv, s=sequence: lv.sequence == s)
         if not last:
             return self.browse()
         Move = self.env["account.move"]
@@ -207,7 +209,7 @@ class SalesClosingCollectionCase(models.Model):
             OPEN_INVOICE_DOMAIN
             + [
                 ("company_id", "=", company.id),
-                ("sales_closing_dunning_level_id.sequence", ">=", last.sequence),
+                ("sales_closing_dunning_level_id", "in", last.ids),
             ]
         )
         partners = at_last.commercial_partner_id
@@ -245,9 +247,10 @@ class SalesClosingCollectionCase(models.Model):
                 for inv in invoices
             ]
             promises = [(today, 1, False)] if partner in pending else []
-            if not dunning_engine.should_escalate(
-                lines, last.sequence, promises, today
-            ):
+            threshold = min(
+                inv.sales_closing_dunning_level_id.sequence for inv in invoices
+            )
+            if not dunning_engine.should_escalate(lines, threshold, promises, today):
                 continue
             values.append(
                 {
@@ -271,7 +274,11 @@ class SalesClosingCollectionCase(models.Model):
                     self.env._(
                         "Escalated to collection after the last reminder level "
                         "%(level)s.",
-                        level=last.name,
+                        level=", ".join(
+                            (
+                                case.invoice_ids.sales_closing_dunning_level_id & last
+                            ).mapped("name")
+                        ),
                     ),
                     ", ".join(case.invoice_ids.mapped("name")),
                 ),

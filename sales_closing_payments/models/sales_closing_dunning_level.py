@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import sql
+
+from ..engine import dunning as dunning_engine
 
 # Default levels: (key, days from due date, attach letter, block new orders)
 DEFAULT_LEVELS = [
@@ -13,7 +16,7 @@ DEFAULT_LEVELS = [
 class SalesClosingDunningLevel(models.Model):
     _name = "sales.closing.dunning.level"
     _description = "Dunning Level"
-    _order = "company_id, sequence, id"
+    _order = "company_id, policy_id, sequence, id"
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(
@@ -23,16 +26,35 @@ class SalesClosingDunningLevel(models.Model):
         "lower level.",
     )
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one(
-        "res.company",
+    policy_id = fields.Many2one(
+        "sales.closing.dunning.policy",
+        string="Policy",
         required=True,
         index=True,
-        default=lambda self: self.env.company,
+        ondelete="cascade",
+        default=lambda self: self.env["sales.closing.dunning.policy"]._company_default(
+            self.env.company
+        ),
+    )
+    company_id = fields.Many2one(
+        related="policy_id.company_id", store=True, index=True, precompute=True
+    )
+    computation_mode = fields.Selection(
+        [
+            (dunning_engine.MODE_DUE, "Due Date"),
+            (dunning_engine.MODE_END_OF_MONTH, "End of the Due Date's Month"),
+            (dunning_engine.MODE_PREVIOUS, "Previous Reminder"),
+        ],
+        string="Count From",
+        required=True,
+        default=dunning_engine.MODE_DUE,
+        help="Date the days count from: the invoice due date, the last day of "
+        "its month, or the day the previous level was sent for the invoice (the "
+        "level then waits for that one to be sent).",
     )
     days = fields.Integer(
-        string="Days from Due Date",
         required=True,
-        help="Days after the invoice due date when this level is reached; "
+        help="Days after the date of 'Count From' when this level is reached; "
         "negative for a courtesy reminder before the due date.",
     )
     message = fields.Html(
@@ -65,16 +87,26 @@ class SalesClosingDunningLevel(models.Model):
     is_last = fields.Boolean(
         string="Last Level",
         compute="_compute_is_last",
-        help="After this level the customer is escalated to collection.",
+        help="After the last level of its policy the customer is escalated to "
+        "collection.",
     )
 
     _sql_constraints = [
         (
-            "sequence_company_uniq",
-            "unique(company_id, sequence)",
-            "Two dunning levels of a company cannot share a sequence.",
+            "sequence_policy_uniq",
+            "unique(policy_id, sequence)",
+            "Two dunning levels of a policy cannot share a sequence.",
         )
     ]
+
+    def init(self):
+        # the sequences were unique per company before the policies
+        obsolete = f"{self._table}_sequence_company_uniq"
+        if sql.constraint_definition(self.env.cr, self._table, obsolete):
+            sql.drop_constraint(self.env.cr, self._table, obsolete)
+        self.env.cr.execute(
+            "DELETE FROM ir_model_constraint WHERE name = %s", (obsolete,)
+        )
 
     def _compute_sms_available(self):
         available = self._sms_installed()
@@ -88,35 +120,58 @@ class SalesClosingDunningLevel(models.Model):
             self.env["res.partner"], "_message_sms"
         )
 
-    @api.depends("sequence", "company_id")
+    @api.depends("sequence", "policy_id")
     def _compute_is_last(self):
         last = {}
-        for level in self.search([("company_id", "in", self.company_id.ids)]):
-            current = last.get(level.company_id.id)
+        for level in self.search([("policy_id", "in", self.policy_id.ids)]):
+            current = last.get(level.policy_id.id)
             if not current or level.sequence > current.sequence:
-                last[level.company_id.id] = level
+                last[level.policy_id.id] = level
         for level in self:
-            level.is_last = last.get(level.company_id.id) == level
+            level.is_last = last.get(level.policy_id.id) == level
 
-    @api.constrains("sequence", "days", "company_id", "active")
+    @api.constrains("sequence", "days", "computation_mode", "policy_id", "active")
     def _check_days_increase(self):
-        for company in self.company_id:
-            levels = self.search([("company_id", "=", company.id)])
-            previous = None
-            for level in levels.sorted("sequence"):
+        """Per policy, as the engine wants them (:func:`normalise_levels`)."""
+        for policy in self.policy_id:
+            levels = self.search([("policy_id", "=", policy.id)]).sorted("sequence")
+            previous_of_mode = {}
+            for index, level in enumerate(levels):
+                mode = level.computation_mode
+                if mode == dunning_engine.MODE_PREVIOUS:
+                    if not index:
+                        raise ValidationError(
+                            self.env._(
+                                "The first dunning level of %(policy)s (%(level)s) "
+                                "cannot count from the previous reminder.",
+                                policy=policy.name,
+                                level=level.name,
+                            )
+                        )
+                    if level.days <= 0:
+                        raise ValidationError(
+                            self.env._(
+                                "Dunning level %(level)s of %(policy)s must come "
+                                "at least one day after the previous reminder.",
+                                level=level.name,
+                                policy=policy.name,
+                            )
+                        )
+                    continue
+                previous = previous_of_mode.get(mode)
                 if previous and level.days <= previous.days:
                     raise ValidationError(
                         self.env._(
-                            "Dunning level %(level)s of %(company)s must come more "
+                            "Dunning level %(level)s of %(policy)s must come more "
                             "days after the due date than %(previous)s "
                             "(%(days)s days).",
                             level=level.name,
-                            company=company.name,
+                            policy=policy.name,
                             previous=previous.name,
                             days=previous.days,
                         )
                     )
-                previous = level
+                previous_of_mode[mode] = level
 
     def _engine_dict(self):
         """The level as the dunning engine wants it."""
@@ -124,13 +179,18 @@ class SalesClosingDunningLevel(models.Model):
         return {
             "sequence": self.sequence,
             "days": self.days,
+            "mode": self.computation_mode,
             "block_orders": self.block_orders,
             "id": self.id,
         }
 
     @api.model
     def _create_default_levels(self, companies):
-        """Create the default levels of ``companies`` that have none yet."""
+        """Create the default levels of ``companies`` that have none yet.
+
+        They go into the company's default policy, created (and made the
+        default) when the company has none.
+        """
         existing = set(
             self.with_context(active_test=False)
             .search([("company_id", "in", companies.ids)])
@@ -139,8 +199,16 @@ class SalesClosingDunningLevel(models.Model):
         template = self.env.ref(
             "sales_closing_payments.mail_template_dunning", raise_if_not_found=False
         )
+        Policy = self.env["sales.closing.dunning.policy"]
         values = []
         for company in companies.filtered(lambda c: c.id not in existing):
+            policy = company.sales_closing_dunning_policy_id
+            if not policy:
+                policy = Policy.create(
+                    {"name": self.env._("Default"), "company_id": company.id}
+                )
+                # sudo: a closing manager sets up the levels, not the company
+                company.sudo().sales_closing_dunning_policy_id = policy
             for index, (key, days, letter, block) in enumerate(DEFAULT_LEVELS):
                 name, message = self._default_texts(key)
                 values.append(
@@ -148,7 +216,7 @@ class SalesClosingDunningLevel(models.Model):
                         "name": name,
                         "sequence": (index + 1) * 10,
                         "days": days,
-                        "company_id": company.id,
+                        "policy_id": policy.id,
                         "send_letter": letter,
                         "block_orders": block,
                         "mail_template_id": template.id if template else False,

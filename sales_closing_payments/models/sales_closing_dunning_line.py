@@ -3,7 +3,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, html2plaintext
 
 _logger = logging.getLogger(__name__)
@@ -18,13 +18,18 @@ class SalesClosingDunningLine(models.Model):
     run_id = fields.Many2one(
         "sales.closing.dunning.run",
         string="Run",
-        required=True,
         ondelete="cascade",
         index=True,
         readonly=True,
+        help="Empty for a level set by hand.",
     )
     company_id = fields.Many2one(
-        related="run_id.company_id", store=True, index=True, readonly=True
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        index=True,
+        readonly=True,
+        precompute=True,
     )
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, readonly=True
@@ -53,6 +58,7 @@ class SalesClosingDunningLine(models.Model):
             ("sent", "Sent"),
             ("skipped", "Skipped"),
             ("error", "Error"),
+            ("manual", "Set by Hand"),
         ],
         default="draft",
         required=True,
@@ -83,7 +89,10 @@ class SalesClosingDunningLine(models.Model):
         help="Levels reached at the same time and jumped over: only the "
         "highest one is sent.",
     )
-    date_sent = fields.Datetime(readonly=True)
+    date_sent = fields.Datetime(
+        readonly=True, help="For a level set by hand: when it was set."
+    )
+    note = fields.Text(readonly=True, help="Why the level was set by hand.")
     mail_message_id = fields.Many2one("mail.message", readonly=True)
     error = fields.Text(readonly=True)
     group_line_ids = fields.Many2many(
@@ -100,6 +109,23 @@ class SalesClosingDunningLine(models.Model):
             "An invoice is reminded once per level.",
         )
     ]
+
+    @api.depends("run_id.company_id", "invoice_id.company_id")
+    def _compute_company_id(self):
+        for line in self:
+            line.company_id = line.run_id.company_id or line.invoice_id.company_id
+
+    @api.constrains("run_id", "state")
+    def _check_run(self):
+        for line in self:
+            if not line.run_id and line.state != "manual":
+                raise ValidationError(
+                    self.env._(
+                        "The reminder of %(invoice)s belongs to no run: only a "
+                        "level set by hand can.",
+                        invoice=line.invoice_id.display_name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -119,7 +145,7 @@ class SalesClosingDunningLine(models.Model):
         candidates = self.browse(sending) if sending else self.run_id.line_ids
         groups = {}
         for line in candidates:
-            if line.state != "skipped":
+            if line.state not in ("skipped", "manual"):
                 key = (line.run_id.id, line.partner_id.id)
                 groups[key] = groups.get(key, self.browse()) | line
         for line in self:

@@ -124,12 +124,21 @@ class SalesClosingDunningRun(models.Model):
         if not self.env.cr.fetchone()[0]:
             return self.browse()
         levels = self.env["sales.closing.dunning.level"].search(
-            [("company_id", "=", company.id)]
+            [("company_id", "=", company.id), ("policy_id.active", "=", True)]
         )
         if not levels:
             return self.browse()
-        engine_levels = [level._engine_dict() for level in levels]
-        first_days = min(level.days for level in levels)
+        # the first level of a policy counts from the due date: the levels
+        # counted from it bound the due dates; an invoice already at a level
+        # may reach the next one counted from the day that one was sent
+        first_days = min(
+            (
+                level.days
+                for level in levels
+                if level.computation_mode != dunning_engine.MODE_PREVIOUS
+            ),
+            default=0,
+        )
         Move = self.env["account.move"]
         invoices = Move.search(
             [
@@ -137,7 +146,9 @@ class SalesClosingDunningRun(models.Model):
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
                 ("payment_state", "in", ("not_paid", "partial")),
+                "|",
                 ("invoice_date_due", "<=", today - timedelta(days=first_days)),
+                ("sales_closing_dunning_level_id", "!=", False),
                 ("commercial_partner_id.sales_closing_dunning_exclude", "=", False),
             ]
         )
@@ -148,32 +159,66 @@ class SalesClosingDunningRun(models.Model):
         if not invoices:
             return self.browse()
         Line = self.env["sales.closing.dunning.line"]
-        last_sent = {
-            invoice.id: sequence
-            for invoice, sequence in Line._read_group(
-                [("invoice_id", "in", invoices.ids)],
-                ["invoice_id"],
-                ["level_sequence:max"],
-            )
-        }
+        sent = {}  # invoice id: {level: when it was sent (None: not sent)}
+        for invoice, level, date_sent in Line._read_group(
+            [("invoice_id", "in", invoices.ids)],
+            ["invoice_id", "level_id"],
+            ["date_sent:max"],
+        ):
+            sent.setdefault(invoice.id, {})[level] = date_sent
         on_hold = self.env["sales.closing.payment.promise"]._partners_on_hold(
             invoices.commercial_partner_id, company, today
         )
-        plan = dunning_engine.plan_run(
-            [
+        policies = self.env["sales.closing.dunning.policy"]._policies_of(
+            invoices.commercial_partner_id - on_hold, company
+        )
+        to_plan = {}  # policy: engine invoices
+        for invoice in invoices:
+            policy = policies.get(invoice.commercial_partner_id.id)
+            if not policy:
+                continue
+            sent_levels = {
+                level: date_sent
+                for level, date_sent in sent.get(invoice.id, {}).items()
+                if level.policy_id == policy
+            }
+            to_plan.setdefault(policy, []).append(
                 {
                     "id": invoice.id,
                     "partner_id": invoice.commercial_partner_id.id,
                     "due_date": invoice.invoice_date_due,
                     "residual": Decimal(str(abs(invoice.amount_residual))),
-                    "last_level_sent": last_sent.get(invoice.id),
+                    "last_level_sent": max(
+                        [level.sequence for level in sent_levels], default=0
+                    ),
+                    "sent_dates": {
+                        level.sequence: fields.Datetime.context_timestamp(
+                            self, date_sent
+                        ).date()
+                        for level, date_sent in sent_levels.items()
+                        if date_sent
+                    },
                 }
-                for invoice in invoices
-                if invoice.commercial_partner_id not in on_hold
-            ],
-            today,
-            engine_levels,
-        )
+            )
+        plan = []
+        by_sequence = {}  # (policy, sequence): level
+        for policy, engine_invoices in to_plan.items():
+            policy_levels = levels.filtered(
+                lambda level, p=policy: level.policy_id == p
+            )
+            if not policy_levels:
+                continue
+            by_sequence.update(
+                ((policy, level.sequence), level) for level in policy_levels
+            )
+            plan += [
+                (policy, group)
+                for group in dunning_engine.plan_run(
+                    engine_invoices,
+                    today,
+                    [level._engine_dict() for level in policy_levels],
+                )
+            ]
         if not plan:
             return self.browse()
         run = self.search(
@@ -183,19 +228,18 @@ class SalesClosingDunningRun(models.Model):
             run = self.create({"company_id": company.id, "date": today})
         elif run.state == "done":
             run.state = "draft"
-        by_sequence = {level.sequence: level for level in levels}
         values = []
-        for group in plan:
+        for policy, group in plan:
             for line in group["lines"]:
                 values.append(
                     {
                         "run_id": run.id,
                         "invoice_id": line["invoice_id"],
                         "partner_id": group["partner_id"],
-                        "level_id": by_sequence[line["level"]].id,
+                        "level_id": by_sequence[policy, line["level"]].id,
                         "days_overdue": line["days_overdue"],
                         "skipped_levels": ", ".join(
-                            by_sequence[seq].name for seq in line["skipped"]
+                            by_sequence[policy, seq].name for seq in line["skipped"]
                         ),
                     }
                 )
@@ -217,7 +261,9 @@ class SalesClosingDunningRun(models.Model):
         return True
 
     def action_print_letters(self):
-        lines = self.line_ids.filtered(lambda line: line.state != "skipped")
+        lines = self.line_ids.filtered(
+            lambda line: line.state not in ("skipped", "manual")
+        )
         return self.env.ref(
             "sales_closing_payments.action_report_dunning_letter"
         ).report_action(lines)

@@ -35,6 +35,8 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
         review, except for its most overdue customer: that customer also gets
         an invoice 31 days overdue, its reminders are sent, which escalates it
         to collection, and the case gets a broken and an open promise to pay.
+        The customer with the most recent overdue invoice follows a second,
+        "Strict" policy of two levels.
         """
         overdue = self.env["account.move"].search(
             [
@@ -59,6 +61,14 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
             )
             invoices = overdue.filtered(lambda inv, c=company: inv.company_id == c)
             worst = invoices.sorted("invoice_date_due")[:1].commercial_partner_id
+            strict_customer = (
+                invoices.sorted("invoice_date_due", reverse=True).commercial_partner_id
+                - worst
+            )[:1]
+            if strict_customer:
+                strict_customer.with_company(
+                    company
+                ).sales_closing_dunning_policy_id = self._demo_strict_policy(cenv)
             if not worst.email:
                 worst.email = "accounts@{}.example".format(
                     "".join(
@@ -109,6 +119,41 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 case.name,
             )
 
+    def _demo_strict_policy(self, cenv):
+        """A second policy of the company: a reminder the day after the due
+        date, then a final notice a week after it, which blocks new orders."""
+        Level = cenv["sales.closing.dunning.level"]
+        first_name, first_message = Level._default_texts("first")
+        final_name, final_message = Level._default_texts("final")
+        return cenv["sales.closing.dunning.policy"].create(
+            {
+                "name": self.env._("Strict"),
+                "company_id": cenv.company.id,
+                "sequence": 20,
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": first_name,
+                            "sequence": 10,
+                            "days": 1,
+                            "message": first_message,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": final_name,
+                            "sequence": 20,
+                            "computation_mode": "previous",
+                            "days": 7,
+                            "send_letter": True,
+                            "block_orders": True,
+                            "message": final_message,
+                        }
+                    ),
+                ],
+            }
+        )
+
     def _demo_overdue_invoice(self, cenv, company, partner, today):
         """An invoice of ``partner`` 31 days overdue that no bank line pays.
 
@@ -145,14 +190,21 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
     # Installment and recurring plans
     # ------------------------------------------------------------------
     def _demo_installments(self, today):
-        """Per company a draft installment plan on an open invoice and a draft
-        monthly recurring plan on a confirmed order.
+        """Per company an installment plan and a monthly recurring plan on a
+        confirmed order; returns the plans.
 
-        They stay drafts: starting a plan needs a saved payment method, which
-        the demo database has only when a provider such as payment_demo is
-        installed (the consultant then picks the token and presses Start).
+        The installment plan is on an invoice of its own, payable in three
+        installments, of the customer of the largest open invoice (most open
+        invoices are paid later by the demo bank lines of the reconciliation).
+
+        Starting a plan needs a saved payment method: with Odoo's demo payment
+        provider (payment_demo) installed, :meth:`_demo_run_plans` saves a card
+        per customer and starts the plans; without it they stay drafts (the
+        consultant then picks the token and presses Start).
         """
         Plan = self.env["sales.closing.installment.plan"]
+        plans = Plan
+        term = self.env["account.payment.term"]
         for company in self.env["res.company"].search([]):
             cenv = self.with_company(company).env
             invoice = cenv["account.move"].search(
@@ -173,6 +225,8 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
             )
             values = []
             if invoice:
+                term = term or self._demo_installment_term()
+                invoice = self._demo_plan_invoice(cenv, invoice, term, today)
                 values.append(
                     {
                         "company_id": company.id,
@@ -198,4 +252,162 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                     }
                 )
             if values:
-                Plan.with_company(company).create(values)
+                plans |= Plan.with_company(company).create(values)
+        self._demo_run_plans(plans, today)
+        return plans
+
+    def _demo_installment_term(self):
+        return self.env["account.payment.term"].create(
+            {
+                "name": self.env._("Three Installments (Now, 30 and 60 Days)"),
+                "line_ids": [
+                    Command.create(
+                        {"value": "percent", "value_amount": 40.0, "nb_days": 0}
+                    ),
+                    Command.create(
+                        {"value": "percent", "value_amount": 30.0, "nb_days": 30}
+                    ),
+                    Command.create(
+                        {"value": "percent", "value_amount": 30.0, "nb_days": 60}
+                    ),
+                ],
+            }
+        )
+
+    def _demo_plan_invoice(self, cenv, model_invoice, term, today):
+        """A posted invoice of today, payable in installments by ``term``, of
+        the customer and salesperson of ``model_invoice``."""
+        invoice = cenv["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "company_id": model_invoice.company_id.id,
+                "partner_id": model_invoice.partner_id.id,
+                "currency_id": model_invoice.currency_id.id,
+                "invoice_user_id": model_invoice.invoice_user_id.id,
+                "invoice_date": today,
+                "invoice_payment_term_id": term.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": self.env._(
+                                "Production line equipment (demo, paid in installments)"
+                            ),
+                            "quantity": 1,
+                            "price_unit": 3600.0,
+                            "tax_ids": False,
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        return invoice
+
+    def _demo_run_plans(self, plans, today):
+        """Save a demo card per customer of ``plans`` and start them.
+
+        Only when payment_demo is installed (not a dependency): its provider,
+        copied for each company, is set in test mode and saves payment
+        methods; each customer with a plan gets a saved card (token) whose
+        charges succeed, except one customer (of the last recurring plan, when
+        there are several) whose card is refused.  That plan started a week
+        ago: the daily cron of the last week tried it four times (retries 1, 2
+        and 4 days later) and gave the installment up.  The last installment
+        plan (when there are several) stays a draft with its card chosen, to be
+        started by hand.  The cron of today charges the lines due today: paid
+        lines next to the scheduled ones.
+        """
+        Token = self.env["payment.token"]
+        method = self.env.ref(
+            "payment_demo.payment_method_demo", raise_if_not_found=False
+        )
+        if not plans or not method or "demo_simulated_state" not in Token._fields:
+            return
+        recurring = plans.filtered(lambda plan: plan.plan_type == "recurring")
+        installments = plans - recurring
+        declined = recurring[-1:] if len(recurring) > 1 else recurring.browse()
+        manual = installments[-1:] if len(installments) > 1 else installments.browse()
+        refused = {
+            (plan.partner_id.commercial_partner_id, plan.company_id)
+            for plan in declined
+        }
+        providers = {}
+        for plan in plans:
+            company = plan.company_id
+            if company not in providers:
+                providers[company] = self._demo_payment_provider(company)
+            if not providers[company]:
+                continue
+            partner = plan.partner_id.commercial_partner_id
+            state = "error" if (partner, company) in refused else "done"
+            plan.token_id = self._demo_token(providers[company], method, partner, state)
+        if declined:
+            declined.start_date = today - timedelta(days=7)
+            declined.action_compute_schedule()
+        # not a plan whose invoice was paid meanwhile
+        (plans - manual).filtered(
+            lambda plan: (
+                plan.token_id
+                and (
+                    not plan.invoice_id
+                    or plan.currency_id.compare_amounts(
+                        plan.amount_total, plan.invoice_id.amount_residual
+                    )
+                    <= 0
+                )
+            )
+        ).action_start()
+        # the daily cron of the last week, without its commits (the demo data
+        # loads in the transaction of the module installation)
+        Line = self.env["sales.closing.installment.plan.line"]
+        for days_ago in range(7, -1, -1):
+            Line._charge_due_lines(today=today - timedelta(days=days_ago), commit=False)
+        _logger.info(
+            "Demo installment plans: %s running, %s done, %s paid and %s failed "
+            "installments",
+            len(plans.filtered(lambda plan: plan.state == "running")),
+            len(plans.filtered(lambda plan: plan.state == "done")),
+            len(plans.line_ids.filtered(lambda line: line.state == "paid")),
+            len(plans.line_ids.filtered(lambda line: line.state == "failed")),
+        )
+
+    def _demo_payment_provider(self, company):
+        """The demo provider of ``company``, in test mode and saving payment
+        methods; payment_demo's own provider copied for another company."""
+        Provider = self.env["payment.provider"].sudo()
+        provider = Provider.search(
+            [("code", "=", "demo"), ("company_id", "=", company.id)], limit=1
+        )
+        if not provider:
+            base = self.env.ref(
+                "payment.payment_provider_demo", raise_if_not_found=False
+            )
+            if not base or base.code != "demo":
+                return Provider
+            provider = base.sudo().copy({"company_id": company.id, "state": "test"})
+        values = {"state": "test", "allow_tokenization": True}
+        if any(provider[name] != value for name, value in values.items()):
+            provider.write(values)
+        return provider
+
+    def _demo_token(self, provider, method, partner, state):
+        """The saved demo card of ``partner`` on ``provider``; its charges end
+        in ``state`` ('done': paid, 'error': refused)."""
+        Token = self.env["payment.token"].sudo()
+        token = Token.search(
+            [("provider_id", "=", provider.id), ("partner_id", "=", partner.id)],
+            limit=1,
+        )
+        if token:
+            return token
+        return Token.create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": method.id,
+                "partner_id": partner.id,
+                # Stripe's test cards: 4242 is charged, 0002 is declined
+                "payment_details": "0002" if state == "error" else "4242",
+                "provider_ref": f"demo-{partner.id}-{provider.company_id.id}",
+                "demo_simulated_state": state,
+            }
+        )

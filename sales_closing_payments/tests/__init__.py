@@ -5,6 +5,7 @@ from . import test_engine_idempotency
 from . import test_engine_schedule
 from . import test_engine_wechatpay
 from . import test_installments
+from . import test_demo_plans
 from . import test_capture
 from . import test_engine_capture
 from . import test_ui

@@ -402,6 +402,10 @@ class TestDunning(TransactionCase):
         )
         self.assertEqual(levels.mapped("days"), [-3, 7, 15, 30])
         self.assertEqual(levels.sorted("sequence")[-1:].is_last, True)
+        # in a default policy of its own
+        policy = other_company.sales_closing_dunning_policy_id
+        self.assertEqual(levels.policy_id, policy)
+        self.assertEqual(policy.company_id, other_company)
         self.accountant.write(
             {
                 "company_ids": [Command.link(other_company.id)],
@@ -414,6 +418,13 @@ class TestDunning(TransactionCase):
             .search([])
         )
         self.assertNotIn(run, visible)
+        Policy = self.env["sales.closing.dunning.policy"].with_user(self.accountant)
+        self.assertEqual(
+            Policy.with_context(allowed_company_ids=other_company.ids).search([]),
+            policy,
+        )
+        with self.assertRaises(AccessError):
+            Policy.create({"name": "Mine", "company_id": other_company.id})
         with self.assertRaises(ValidationError):
             levels[1].days = -10  # must come after the courtesy level
             levels.flush_recordset()
@@ -435,10 +446,15 @@ class TestDunning(TransactionCase):
         self.assertIn(overdue, case.invoice_ids)
         self.assertEqual(case.amount_due, 300.0 + 4870.0)
         self.assertEqual(sorted(case.promise_ids.mapped("state")), ["broken", "open"])
-        # the other customer's reminder waits for review
+        # the other customer's reminder waits for review, at the first level
+        # of the second demo policy it follows
+        other_line = run.line_ids.filtered(lambda line: line.partner_id == self.other)
+        self.assertEqual(other_line.state, "draft")
+        strict = self.other.with_company(self.company).sales_closing_dunning_policy_id
+        self.assertEqual(strict.name, "Strict")
+        self.assertEqual(other_line.level_id, strict.level_ids.sorted("sequence")[0])
         self.assertEqual(
-            run.line_ids.filtered(lambda line: line.partner_id == self.other).state,
-            "draft",
+            strict.level_ids.mapped("computation_mode"), ["due", "previous"]
         )
 
     def test_concurrent_planning(self):
@@ -488,3 +504,165 @@ class TestDunning(TransactionCase):
         self.assertNotIn(second.name, body)
         self.assertEqual(run.state, "draft")
         self.assertEqual(run.to_send_count, 1)
+
+    # ------------------------------------------------------------------
+    # Policies, date computation modes, manual level changes
+    # ------------------------------------------------------------------
+    def _policy(self, name, levels, partner=None):
+        """A policy of the company with ``levels`` ``(name, mode, days)``,
+        followed by ``partner`` when given."""
+        policy = self.env["sales.closing.dunning.policy"].create(
+            {
+                "name": name,
+                "company_id": self.company.id,
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": level_name,
+                            "sequence": (index + 1) * 10,
+                            "computation_mode": mode,
+                            "days": days,
+                        }
+                    )
+                    for index, (level_name, mode, days) in enumerate(levels)
+                ],
+            }
+        )
+        if partner:
+            partner.with_company(self.company).sales_closing_dunning_policy_id = policy
+        return policy
+
+    def _line_of(self, run, invoice):
+        return run.line_ids.filtered(lambda line: line.invoice_id == invoice)
+
+    def test_customer_policy_wins_over_company_default(self):
+        self.assertEqual(
+            self.company.sales_closing_dunning_policy_id, self.first.policy_id
+        )
+        strict = self._policy(
+            "Strict", [("Firm", "due", 1), ("Last word", "due", 10)], self.other
+        )
+        firm, last_word = strict.level_ids.sorted("sequence")
+        # same sequences as the default policy: unique per policy only
+        self.assertEqual(strict.level_ids.mapped("sequence"), [10, 20])
+        self.assertTrue(last_word.is_last)
+        self.assertTrue(self.final.is_last)
+        self.assertFalse(self.second.is_last)
+        mine = self._invoice(100.0, -8)
+        theirs = self._invoice(100.0, -8, partner=self.other)
+        run = self._plan()
+        self.assertEqual(self._line_of(run, mine).level_id, self.first)
+        self.assertEqual(self._line_of(run, theirs).level_id, firm)
+        # a day before the next level of each policy: nothing new; on the day
+        later = self.today + timedelta(days=1)
+        run.action_send()
+        self.assertFalse(self._plan(later))
+        run = self._plan(later + timedelta(days=1))
+        self.assertEqual(self._line_of(run, theirs).level_id, last_word)
+        self.assertFalse(self._line_of(run, mine))
+        # the last level of the customer's policy escalates it
+        run.action_send()
+        self.assertEqual(
+            self.Case.search([("partner_id", "=", self.other.id)]).reason, "last_level"
+        )
+        self.assertFalse(self.Case.search([("partner_id", "=", self.customer.id)]))
+        # the company default applies to the customers without a policy
+        self.company.sales_closing_dunning_policy_id = strict
+        fresh = self._invoice(100.0, -3)
+        self.assertEqual(self._line_of(self._plan(), fresh).level_id, firm)
+        # increasing days are checked within a policy
+        with self.assertRaises(ValidationError):
+            last_word.days = 1
+            last_word.flush_recordset()
+
+    def test_end_of_month_mode(self):
+        policy = self._policy(
+            "Month end", [("Month end + 5", "end_of_month", 5)], self.customer
+        )
+        invoice = self._invoice(100.0, -3)
+        due = invoice.invoice_date_due
+        month_end = due.replace(day=28) + timedelta(days=4)
+        month_end -= timedelta(days=month_end.day)
+        reached = month_end + timedelta(days=5)
+        self.assertFalse(self._plan(reached - timedelta(days=1)))
+        run = self._plan(reached)
+        self.assertEqual(self._line_of(run, invoice).level_id, policy.level_ids)
+
+    def test_previous_mode(self):
+        policy = self._policy(
+            "Chase",
+            [("Due + 5", "due", 5), ("Previous + 4", "previous", 4)],
+            self.customer,
+        )
+        first, chase = policy.level_ids.sorted("sequence")
+        invoice = self._invoice(100.0, -5)
+        run = self._plan()
+        self.assertEqual(self._line_of(run, invoice).level_id, first)
+        # the first level is only planned: the next one waits for it
+        self.assertFalse(self._plan(self.today + timedelta(days=30)))
+        run.action_send()
+        self.assertFalse(self._plan(self.today + timedelta(days=3)))
+        later = self._plan(self.today + timedelta(days=4))
+        self.assertEqual(self._line_of(later, invoice).level_id, chase)
+        # the first level of a policy cannot count from a previous one
+        with self.assertRaises(ValidationError):
+            first.computation_mode = "previous"
+            first.flush_recordset()
+
+    def _change_level(self, records, level, note="Agreed on the phone"):
+        Wizard = self.env["sales.closing.dunning.level.change"].with_user(
+            self.accountant
+        )
+        wizard = Wizard.with_context(
+            active_model=records._name, active_ids=records.ids
+        ).create({"level_id": level.id, "note": note})
+        return wizard.action_apply()
+
+    def test_manual_level_change(self):
+        invoice = self._invoice(200.0, -8)  # first level reached
+        self._change_level(invoice, self.second, note="Promised twice, no payment")
+        line = invoice.sales_closing_dunning_line_ids
+        self.assertEqual(line.state, "manual")
+        self.assertEqual(line.level_id, self.second)
+        self.assertFalse(line.run_id)
+        self.assertEqual(line.company_id, self.company)
+        self.assertEqual(line.note, "Promised twice, no payment")
+        self.assertEqual(invoice.sales_closing_dunning_level_id, self.second)
+        note = invoice.message_ids.filtered(
+            lambda m: "Promised twice, no payment" in (m.body or "")
+        )
+        self.assertIn(self.second.name, note.body)
+        # the runs continue from the level set by hand, never sending it
+        self.assertFalse(self._plan())
+        self.assertFalse(self._plan(self.today + timedelta(days=21)))
+        run = self._plan(self.today + timedelta(days=22))
+        self.assertEqual(self._line_of(run, invoice).level_id, self.final)
+        self.assertEqual(
+            invoice.sales_closing_dunning_line_ids.mapped("level_id"),
+            self.second | self.final,
+        )
+        # never back to a lower level
+        with self.assertRaises(UserError):
+            self._change_level(invoice, self.first)
+
+    def test_manual_level_change_from_reminders(self):
+        planned = self._invoice(200.0, -20)  # second level planned
+        other = self._invoice(80.0, -8)  # first level planned
+        run = self._plan()
+        lines = run.line_ids
+        self._change_level(lines, self.second)
+        # the reminder planned at that level is the one set by hand, the one
+        # planned below is left unsent
+        self.assertEqual(self._line_of(run, planned).state, "manual")
+        self.assertEqual(self._line_of(run, other).state, "skipped")
+        manual = other.sales_closing_dunning_line_ids.filtered(
+            lambda line: line.state == "manual"
+        )
+        self.assertEqual(manual.level_id, self.second)
+        self.assertEqual(run.state, "done")
+        self.assertEqual((planned | other).sales_closing_dunning_level_id, self.second)
+        # invoices of customers on different policies are set separately
+        self._policy("Strict", [("Firm", "due", 1)], self.other)
+        theirs = self._invoice(50.0, -8, partner=self.other)
+        with self.assertRaises(UserError):
+            self._change_level(planned | theirs, self.final)

@@ -302,3 +302,124 @@ class TestPromiseStates(unittest.TestCase):
             dunning.promise_states(promises[:1], late, date(2024, 6, 25)),
             {1: dunning.PROMISE_BROKEN},
         )
+
+
+class TestDateModes(unittest.TestCase):
+    """level_date / level_for with the end_of_month and previous modes."""
+
+    def test_end_of_month(self):
+        """Days count from the last day of the due date's month."""
+        self.assertEqual(dunning.end_of_month(date(2024, 2, 10)), date(2024, 2, 29))
+        self.assertEqual(dunning.end_of_month(date(2023, 2, 28)), date(2023, 2, 28))
+        self.assertEqual(dunning.end_of_month(date(2024, 12, 1)), date(2024, 12, 31))
+        level = {"sequence": 1, "days": 5, "mode": "end_of_month"}
+        self.assertEqual(dunning.level_date(level, DUE), date(2024, 6, 5))
+        self.assertFalse(dunning.level_reached(level, DUE, date(2024, 6, 4)))
+        self.assertTrue(dunning.level_reached(level, DUE, date(2024, 6, 5)))
+        # due on the last day: same as counting from the due date
+        self.assertEqual(dunning.level_date(level, date(2024, 5, 31)), date(2024, 6, 5))
+
+    def test_due_is_the_default_mode(self):
+        """Without a mode (or mode 'due') days count from the due date."""
+        for level in (
+            {"sequence": 1, "days": 7},
+            {"sequence": 1, "days": 7, "mode": "due"},
+        ):
+            self.assertEqual(dunning.level_date(level, DUE), date(2024, 5, 8))
+
+    def test_previous(self):
+        """A previous level waits for the level below to be sent, then counts
+        from the day it was sent."""
+        levels = [
+            {"sequence": 1, "days": 7},
+            {"sequence": 2, "days": 10, "mode": "previous"},
+        ]
+        self.assertIsNone(dunning.level_date(levels[1], DUE))
+        self.assertFalse(dunning.level_reached(levels[1], DUE, DUE + timedelta(999)))
+        sent = DUE + timedelta(days=9)  # level 1 sent two days late
+        cases = [
+            (sent + timedelta(days=9), None),
+            (sent + timedelta(days=10), 2),
+            (sent + timedelta(days=30), 2),
+        ]
+        for today, expected in cases:
+            with self.subTest(today=today):
+                decision = dunning.level_for(DUE, today, levels, 1, {1: sent})
+                self.assertEqual(
+                    decision.level and decision.level["sequence"], expected
+                )
+        # level 1 planned but not sent yet: level 2 is not reached
+        self.assertIsNone(
+            dunning.level_for(DUE, DUE + timedelta(days=99), levels, 1, {}).level
+        )
+        # nothing sent: only level 1, level 2 is not skipped over
+        decision = dunning.level_for(DUE, DUE + timedelta(days=99), levels, None)
+        self.assertEqual((decision.level["sequence"], decision.skipped), (1, []))
+
+    def test_previous_between_due_levels(self):
+        """A level counted from the due date above a previous level still
+        comes on its day, skipping the previous level not reached."""
+        levels = [
+            {"sequence": 1, "days": 7},
+            {"sequence": 2, "days": 10, "mode": "previous"},
+            {"sequence": 3, "days": 30},
+        ]
+        decision = dunning.level_for(
+            DUE, DUE + timedelta(days=30), levels, 1, {1: DUE + timedelta(days=25)}
+        )
+        self.assertEqual(decision.level["sequence"], 3)
+        self.assertEqual(decision.skipped, [])
+        decision = dunning.level_for(
+            DUE, DUE + timedelta(days=30), levels, 1, {1: DUE + timedelta(days=7)}
+        )
+        self.assertEqual((decision.level["sequence"], seqs(decision.skipped)), (3, [2]))
+
+    def test_plan_run_uses_sent_dates(self):
+        """plan_run passes each invoice's sent dates to level_for."""
+        levels = [
+            {"sequence": 1, "days": 0},
+            {"sequence": 2, "days": 3, "mode": "previous"},
+        ]
+        invoice = {
+            "id": 1,
+            "partner_id": 1,
+            "due_date": DUE,
+            "residual": "10",
+            "last_level_sent": 1,
+            "sent_dates": {1: date(2024, 5, 20)},
+        }
+        self.assertEqual(dunning.plan_run([invoice], date(2024, 5, 22), levels), [])
+        plan = dunning.plan_run([invoice], date(2024, 5, 23), levels)
+        self.assertEqual(plan[0]["lines"][0]["level"], 2)
+
+    def test_validation(self):
+        """Days increase per mode; previous levels need a level below and days."""
+        # a month-end level may have fewer days than a due-date one
+        dunning.normalise_levels(
+            [
+                {"sequence": 1, "days": 15},
+                {"sequence": 2, "days": 0, "mode": "end_of_month"},
+                {"sequence": 3, "days": 5, "mode": "previous"},
+                {"sequence": 4, "days": 45},
+            ]
+        )
+        invalid = [
+            [{"sequence": 1, "days": 5, "mode": "previous"}],
+            [
+                {"sequence": 1, "days": 5},
+                {"sequence": 2, "days": 0, "mode": "previous"},
+            ],
+            [
+                {"sequence": 1, "days": 5, "mode": "end_of_month"},
+                {"sequence": 2, "days": 5, "mode": "end_of_month"},
+            ],
+            [
+                {"sequence": 1, "days": 15},
+                {"sequence": 2, "days": 5, "mode": "previous"},
+                {"sequence": 3, "days": 10},
+            ],
+            [{"sequence": 1, "days": 5, "mode": "net_days"}],
+        ]
+        for levels in invalid:
+            with self.subTest(levels=levels), self.assertRaises(ValueError):
+                dunning.normalise_levels(levels)

@@ -1,0 +1,1 @@
+from . import sales_closing_dunning_level_change
