@@ -4,7 +4,7 @@
     "name": "Sales Closing Payments",
     "summary": "Capture at delivery, installments, Alipay and WeChat Pay, "
     "reminders and collection for the sales close",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Payment Providers",
     "website": "https://github.com/sales-closing/sales_closing",
     "author": "Sales Closing contributors",
@@ -41,6 +41,8 @@
         "demo/sales_closing_payments_demo.xml",
         "demo/sales_closing_payment_notification_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_tests": ["sales_closing_payments/static/tests/tours/*.js"],
     },

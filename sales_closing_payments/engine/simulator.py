@@ -8,12 +8,15 @@ when talking to a real gateway.
 import json
 import secrets
 import time
+from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from . import alipay, wechatpay
-from .common import rsa_sha256_sign
+from .common import UTC, load_private_key, rsa_sha256_sign
 
 
 def new_key_pair():
@@ -147,3 +150,68 @@ def wechatpay_transaction(
             "payer_currency": currency,
         },
     }
+
+
+def new_certificate(private_pem, serial_no, not_before=None, not_after=None):
+    """Return the PEM of a self-signed X.509 certificate of ``private_pem``'s key.
+
+    ``serial_no`` is hexadecimal (as WeChat Pay writes platform certificate serials);
+    the validity defaults to one day ago .. 5 years ahead (aware or naive-UTC
+    datetimes). Throwaway certificates for tests and simulators only.
+    """
+    key = load_private_key(private_pem)
+    now = datetime.now(UTC)
+    not_before = not_before or now - timedelta(days=1)
+    not_after = not_after or now + timedelta(days=5 * 365)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Tenpay.com (test only)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA (test only)"),
+        ]
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(int(serial_no, 16))
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def wechatpay_certificates_response(
+    signer_private_pem, signer_serial, api_v3_key, certificates, timestamp=None
+):
+    """Return ``(headers, body)`` of a ``GET /v3/certificates`` answer.
+
+    ``certificates`` is a list of dicts with ``serial_no``, ``pem`` and optionally
+    ``effective_time`` / ``expire_time`` (RFC 3339 text; taken from the certificate
+    when missing). Each PEM is encrypted with the APIv3 key and the answer signed
+    with ``signer_private_pem`` under ``signer_serial``, as WeChat Pay does.
+    """
+    data = []
+    for certificate in certificates:
+        info = wechatpay.certificate_info(certificate["pem"])
+        sealed = wechatpay.encrypt_resource(
+            certificate["pem"], api_v3_key, secrets.token_hex(6), "certificate"
+        )
+        data.append(
+            {
+                "serial_no": certificate["serial_no"],
+                "effective_time": certificate.get("effective_time")
+                or info[1].isoformat(timespec="seconds"),
+                "expire_time": certificate.get("expire_time")
+                or info[2].isoformat(timespec="seconds"),
+                "encrypt_certificate": sealed,
+            }
+        )
+    body = json.dumps({"data": data}, ensure_ascii=False, separators=(",", ":"))
+    headers = wechatpay_signed_headers(
+        signer_private_pem, signer_serial, body, timestamp
+    )
+    headers["Content-Type"] = "application/json"
+    return headers, body

@@ -5,7 +5,8 @@ domestic refund request builders, the ``WECHATPAY2-SHA256-RSA2048`` request
 signature, the verification of response/notification signatures with the platform
 public keys (platform certificates or the newer "WeChat Pay public key", both keyed by
 their serial / ``PUB_KEY_ID_...``), AEAD_AES_256_GCM decryption of notification
-resources and the business check of payment notifications.
+resources, the business check of payment notifications and the download of the
+platform certificates (``GET /v3/certificates``).
 
 Amounts are integer fen (1 CNY = 100 fen).
 """
@@ -14,9 +15,11 @@ import base64
 import binascii
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
+from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -31,6 +34,7 @@ from .common import (
     STATUS_UNKNOWN_REFERENCE,
     UTC,
     PaymentEngineError,
+    load_public_key,
     rsa_sha256_sign,
     rsa_sha256_verify,
     to_minor_units,
@@ -41,6 +45,7 @@ NATIVE_PAY_PATH = "/v3/pay/transactions/native"
 QUERY_PATH = "/v3/pay/transactions/out-trade-no/{out_trade_no}"
 CLOSE_PATH = "/v3/pay/transactions/out-trade-no/{out_trade_no}/close"
 REFUND_PATH = "/v3/refund/domestic/refunds"
+CERTIFICATES_PATH = "/v3/certificates"
 
 AUTH_SCHEMA = "WECHATPAY2-SHA256-RSA2048"
 AEAD_ALGORITHM = "AEAD_AES_256_GCM"
@@ -379,12 +384,16 @@ def encrypt_resource(plaintext, api_v3_key, nonce, associated_data=""):
     }
 
 
-def decrypt_resource(resource, api_v3_key):
-    """Decrypt an AEAD_AES_256_GCM notification resource into a dict.
+def decrypt_resource_bytes(resource, api_v3_key):
+    """Decrypt an AEAD_AES_256_GCM resource and return its plaintext bytes.
 
-    The base64 ciphertext carries the 16-byte authentication tag at its end. Raises
-    WeChatPayError when the algorithm is unsupported or authentication fails.
+    Used for the JSON notification resources and for the PEM platform certificates
+    of ``GET /v3/certificates``. The base64 ciphertext carries the 16-byte
+    authentication tag at its end. Raises WeChatPayError when the algorithm is
+    unsupported or authentication fails.
     """
+    if not isinstance(resource, dict):
+        raise WeChatPayError("The encrypted resource is not an object.")
     if resource.get("algorithm") != AEAD_ALGORITHM:
         raise WeChatPayError(
             f"Unsupported resource encryption algorithm {resource.get('algorithm')!r}."
@@ -400,11 +409,20 @@ def decrypt_resource(resource, api_v3_key):
     if not nonce or len(ciphertext) < 16:
         raise WeChatPayError("The encrypted resource is incomplete.")
     try:
-        plaintext = AESGCM(key).decrypt(nonce, ciphertext, aad)
+        return AESGCM(key).decrypt(nonce, ciphertext, aad)
     except InvalidTag:
         raise WeChatPayError(
             "The resource could not be decrypted: wrong APIv3 key or tampered data."
         ) from None
+
+
+def decrypt_resource(resource, api_v3_key):
+    """Decrypt an AEAD_AES_256_GCM notification resource into a dict.
+
+    The base64 ciphertext carries the 16-byte authentication tag at its end. Raises
+    WeChatPayError when the algorithm is unsupported or authentication fails.
+    """
+    plaintext = decrypt_resource_bytes(resource, api_v3_key)
     try:
         return json.loads(plaintext.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -477,3 +495,231 @@ def check_notification(
     if resource.get("trade_state") != PAID_TRADE_STATE:
         return STATUS_NOT_PAID
     return STATUS_OK
+
+
+# --------------------------------------------------------------------------
+# Platform certificates (GET /v3/certificates)
+# --------------------------------------------------------------------------
+
+#: Reasons of a WeChatPayCertificateError.
+CERT_MALFORMED = "malformed"
+CERT_DECRYPTION = "decryption"
+CERT_BAD_SIGNATURE = "bad_signature"
+CERT_STALE = "stale"
+CERT_NONE_VALID = "no_valid_certificate"
+
+
+class WeChatPayCertificateError(WeChatPayError):
+    """A platform certificate download that cannot be used or trusted.
+
+    ``reason`` is one of CERT_MALFORMED, CERT_DECRYPTION, CERT_BAD_SIGNATURE,
+    CERT_STALE or CERT_NONE_VALID; the message gives the detail.
+    """
+
+    def __init__(self, reason, message):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class PlatformCertificate:
+    """One decrypted platform certificate of the ``data`` list (times in UTC)."""
+
+    serial_no: str
+    effective_time: datetime
+    expire_time: datetime
+    pem: str
+
+
+def certificates_request():
+    """Return ('GET', path, '') downloading the platform certificates."""
+    return "GET", CERTIFICATES_PATH, ""
+
+
+def _as_datetime(now):
+    """Return ``now`` (aware or naive-UTC datetime, Unix seconds or None) in UTC."""
+    if now is None:
+        return datetime.now(UTC)
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            return now.replace(tzinfo=UTC)
+        return now.astimezone(UTC)
+    return datetime.fromtimestamp(int(now), UTC)
+
+
+def parse_time(value):
+    """Parse an RFC 3339 time such as '2026-06-08T10:34:56+08:00' into UTC.
+
+    Raises ValueError when the text is not a time with an offset.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{value!r} is not an RFC 3339 time.")
+    text = value.strip()
+    if text[-1] in "Zz":
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset.")
+    return moment.astimezone(UTC)
+
+
+def certificate_info(pem):
+    """Return ``(serial_no, not_before, not_after)`` of an X.509 certificate PEM.
+
+    The serial is upper-case hexadecimal, as WeChat Pay writes it; the times are
+    aware UTC datetimes. Returns None when ``pem`` is not a certificate (a bare
+    public key, such as the newer "WeChat Pay public key"); raises WeChatPayError
+    when it looks like a certificate but cannot be read.
+    """
+    text = pem.encode("ascii", "replace") if isinstance(pem, str) else bytes(pem)
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        return None
+    try:
+        certificate = x509.load_pem_x509_certificate(text.strip())
+    except ValueError:
+        raise WeChatPayError("The certificate is not a valid X.509 PEM.") from None
+    not_before = getattr(certificate, "not_valid_before_utc", None)
+    not_after = getattr(certificate, "not_valid_after_utc", None)
+    if not_before is None:  # cryptography < 42: naive UTC datetimes
+        not_before = certificate.not_valid_before.replace(tzinfo=UTC)
+        not_after = certificate.not_valid_after.replace(tzinfo=UTC)
+    return f"{certificate.serial_number:X}", not_before, not_after
+
+
+def _certificate_entry(item, key):
+    """Decrypt and check one item of the ``data`` list of /v3/certificates."""
+    if not isinstance(item, dict):
+        raise WeChatPayCertificateError(
+            CERT_MALFORMED, "A certificate entry is not an object."
+        )
+    serial_no = str(item.get("serial_no") or "").strip()
+    if not serial_no:
+        raise WeChatPayCertificateError(
+            CERT_MALFORMED, "A certificate entry has no serial_no."
+        )
+    try:
+        effective_time = parse_time(item.get("effective_time"))
+        expire_time = parse_time(item.get("expire_time"))
+    except ValueError as error:
+        raise WeChatPayCertificateError(
+            CERT_MALFORMED, f"Certificate {serial_no}: {error}"
+        ) from None
+    try:
+        plaintext = decrypt_resource_bytes(item.get("encrypt_certificate"), key)
+        pem = plaintext.decode("ascii")
+    except (WeChatPayError, UnicodeDecodeError) as error:
+        raise WeChatPayCertificateError(
+            CERT_DECRYPTION, f"Certificate {serial_no}: {error}"
+        ) from None
+    try:
+        info = certificate_info(pem)
+        load_public_key(pem)  # an RSA key, as the signatures need
+    except PaymentEngineError as error:
+        raise WeChatPayCertificateError(
+            CERT_MALFORMED, f"Certificate {serial_no}: {error}"
+        ) from None
+    if info is None:
+        raise WeChatPayCertificateError(
+            CERT_MALFORMED, f"Certificate {serial_no}: not an X.509 certificate."
+        )
+    try:
+        same_serial = int(serial_no, 16) == int(info[0], 16)
+    except ValueError:
+        same_serial = False
+    if not same_serial:
+        raise WeChatPayCertificateError(
+            CERT_MALFORMED,
+            f"Certificate {serial_no}: the decrypted certificate has the serial "
+            f"{info[0]}.",
+        )
+    return PlatformCertificate(serial_no, effective_time, expire_time, pem)
+
+
+def decrypt_certificates(body, api_v3_key):
+    """Return the PlatformCertificate list of a /v3/certificates answer body.
+
+    Each ``encrypt_certificate`` is decrypted with the APIv3 key and must hold an
+    RSA X.509 certificate of the announced serial. The answer signature is NOT
+    checked here (see open_certificates_response). Raises WeChatPayCertificateError
+    (reason CERT_MALFORMED or CERT_DECRYPTION).
+    """
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise WeChatPayCertificateError(
+            CERT_MALFORMED, "The answer is not valid JSON."
+        ) from None
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, list) or not data:
+        raise WeChatPayCertificateError(
+            CERT_MALFORMED, "The answer holds no certificate (empty 'data')."
+        )
+    try:
+        key = _api_v3_key_bytes(api_v3_key)
+    except WeChatPayError as error:
+        raise WeChatPayCertificateError(CERT_DECRYPTION, str(error)) from None
+    return [_certificate_entry(item, key) for item in data]
+
+
+def choose_certificate(certificates, now=None):
+    """Return the newest certificate in force at ``now`` (latest effective time).
+
+    Raises WeChatPayCertificateError (CERT_NONE_VALID) when none is in force.
+    """
+    moment = _as_datetime(now)
+    in_force = [
+        certificate
+        for certificate in certificates
+        if certificate.effective_time <= moment < certificate.expire_time
+    ]
+    if not in_force:
+        raise WeChatPayCertificateError(
+            CERT_NONE_VALID, "None of the downloaded certificates is in force now."
+        )
+    return max(in_force, key=lambda c: (c.effective_time, c.expire_time))
+
+
+def open_certificates_response(
+    headers, body, api_v3_key, now=None, max_skew=DEFAULT_MAX_SKEW
+):
+    """Decrypt, authenticate and choose the platform certificate of an answer.
+
+    WeChat Pay signs the answer with one of the certificates it carries (the one
+    named by the Wechatpay-Serial header): as in WeChat Pay's own SDKs, the answer
+    is verified with that downloaded certificate, which must also be in force.
+    Returns ``(chosen, certificates)``: the newest certificate in force and the
+    full list. Raises WeChatPayCertificateError on any failure.
+    """
+    certificates = decrypt_certificates(body, api_v3_key)
+    moment = _as_datetime(now)
+    serial = str(_header(headers, HEADER_SERIAL) or "").strip()
+    signer = next(
+        (c for c in certificates if serial and c.serial_no.upper() == serial.upper()),
+        None,
+    )
+    if signer is None:
+        raise WeChatPayCertificateError(
+            CERT_BAD_SIGNATURE,
+            f"The answer is signed by {serial or 'no'} certificate, which is not "
+            "among the downloaded ones.",
+        )
+    if not signer.effective_time <= moment < signer.expire_time:
+        raise WeChatPayCertificateError(
+            CERT_BAD_SIGNATURE,
+            f"The answer is signed by certificate {serial}, which is not in force.",
+        )
+    status = signature_status(
+        headers, body, {serial: signer.pem}, moment.timestamp(), max_skew
+    )
+    if status == STATUS_STALE:
+        raise WeChatPayCertificateError(
+            CERT_STALE, "The answer timestamp is too far from the current time."
+        )
+    if status != STATUS_OK:
+        raise WeChatPayCertificateError(
+            CERT_BAD_SIGNATURE,
+            f"The answer signature does not verify with certificate {serial}.",
+        )
+    return choose_certificate(certificates, moment), certificates

@@ -10,11 +10,12 @@ the requests with ``requests``.
 
 import json
 import logging
+from datetime import timedelta
 
 import requests
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import alipay as alipay_engine
 from ..engine import wechatpay as wechatpay_engine
@@ -26,6 +27,8 @@ _logger = logging.getLogger(__name__)
 SUPPORTED_CURRENCIES = {"alipay": ("CNY",), "wechatpay": ("CNY",)}
 DEFAULT_PAYMENT_METHOD_CODES = {"alipay": {"alipay"}, "wechatpay": {"wechat_pay"}}
 REQUEST_TIMEOUT = 15
+#: The cron downloads the WeChat Pay platform certificate this many days before expiry.
+WECHATPAY_CERT_REFRESH_DAYS = 10
 #: Stripe endpoints that move money and take our idempotency key.
 STRIPE_KEYED_ENDPOINTS = ("payment_intents", "refunds")
 
@@ -105,6 +108,14 @@ class PaymentProvider(models.Model):
         help="The WeChat Pay platform certificate or public key (PEM), used to verify "
         "responses and notifications.",
     )
+    wechatpay_platform_cert_expiry = fields.Datetime(
+        string="Platform Certificate Expiry",
+        compute="_compute_wechatpay_platform_cert_expiry",
+        store=True,
+        help="When the platform certificate expires (empty for a WeChat Pay public "
+        "key, which does not expire). A daily job downloads the new certificate "
+        "10 days before.",
+    )
     wechatpay_sandbox_url = fields.Char(
         string="WeChat Pay Test URL",
         groups="base.group_system",
@@ -122,6 +133,21 @@ class PaymentProvider(models.Model):
             {"support_refund": "partial"}
         )
         return res
+
+    @api.depends("wechatpay_platform_certificate")
+    def _compute_wechatpay_platform_cert_expiry(self):
+        for provider in self:
+            # sudo: the certificate is restricted to base.group_system
+            pem = provider.sudo().wechatpay_platform_certificate
+            info = None
+            if pem:
+                try:
+                    info = wechatpay_engine.certificate_info(pem)
+                except wechatpay_engine.WeChatPayError:
+                    info = None
+            provider.wechatpay_platform_cert_expiry = (
+                info[2].replace(tzinfo=None) if info else False
+            )
 
     # === CONSTRAINT METHODS === #
 
@@ -326,35 +352,37 @@ class PaymentProvider(models.Model):
 
     # === BUSINESS METHODS - WECHAT PAY === #
 
-    def _wechatpay_check_credentials(self):
+    def _wechatpay_check_credentials(self, platform=True):
+        """Return the provider in sudo, or raise if credentials are missing.
+
+        ``platform=False`` leaves out the platform certificate, which the
+        certificate download fetches with the merchant credentials alone.
+        """
         self.ensure_one()
         provider = self.sudo()  # credentials are restricted to base.group_system
-        missing = [
-            label
-            for label, value in (
-                ("merchant ID", provider.wechatpay_mch_id),
-                ("App ID", provider.wechatpay_app_id),
-                ("APIv3 key", provider.wechatpay_api_v3_key),
-                ("merchant serial number", provider.wechatpay_serial_no),
-                ("merchant private key", provider.wechatpay_private_key),
+        checks = [
+            ("merchant ID", provider.wechatpay_mch_id),
+            ("App ID", provider.wechatpay_app_id),
+            ("APIv3 key", provider.wechatpay_api_v3_key),
+            ("merchant serial number", provider.wechatpay_serial_no),
+            ("merchant private key", provider.wechatpay_private_key),
+        ]
+        if platform:
+            checks += [
                 ("platform certificate serial", provider.wechatpay_platform_serial),
                 ("platform certificate", provider.wechatpay_platform_certificate),
-            )
-            if not value
-        ]
+            ]
+        missing = [label for label, value in checks if not value]
         if missing:
             raise self._sales_closing_credentials_error(missing)
         return provider
 
-    def _wechatpay_call(self, request_tuple, allowed_statuses=(200, 204)):
-        """Send a signed API v3 request and return ``(status, json_or_None)``.
+    def _wechatpay_send(self, provider, method, path, body):
+        """Send a request signed with the merchant key; return the raw response.
 
-        ``request_tuple`` is the (method, path, body) triple of an engine builder. The
-        response signature is verified against the platform certificate (WeChat signs
-        every answer, errors included).
+        ``provider`` is the sudo record returned by _wechatpay_check_credentials.
+        Raises requests' RequestException when the API cannot be reached.
         """
-        provider = self._wechatpay_check_credentials()
-        method, path, body = request_tuple
         headers = {
             "Accept": "application/json",
             "Content-Type": "application/json",
@@ -367,15 +395,25 @@ class PaymentProvider(models.Model):
                 body,
             ),
         }
-        url = self._wechatpay_api_url() + path
+        return requests.request(
+            method,
+            self._wechatpay_api_url() + path,
+            data=body.encode("utf-8") if body else None,
+            headers=headers,
+            timeout=REQUEST_TIMEOUT,
+        )
+
+    def _wechatpay_call(self, request_tuple, allowed_statuses=(200, 204)):
+        """Send a signed API v3 request and return ``(status, json_or_None)``.
+
+        ``request_tuple`` is the (method, path, body) triple of an engine builder. The
+        response signature is verified against the platform certificate (WeChat signs
+        every answer, errors included).
+        """
+        provider = self._wechatpay_check_credentials()
+        method, path, body = request_tuple
         try:
-            response = requests.request(
-                method,
-                url,
-                data=body.encode("utf-8") if body else None,
-                headers=headers,
-                timeout=REQUEST_TIMEOUT,
-            )
+            response = self._wechatpay_send(provider, method, path, body)
         except requests.exceptions.RequestException as error:
             _logger.warning("WeChat Pay %s %s failed: %s", method, path, error)
             raise ValidationError(
@@ -415,3 +453,180 @@ class PaymentProvider(models.Model):
                 )
             )
         return response.status_code, payload
+
+    # === BUSINESS METHODS - WECHAT PAY PLATFORM CERTIFICATE === #
+
+    def _wechatpay_certificate_error(self, reason):
+        """Return the UserError of a failed platform certificate download."""
+        return UserError(
+            self.env._(
+                "The platform certificate of the WeChat Pay provider %(name)s could "
+                "not be downloaded: %(reason)s",
+                name=self.name,
+                reason=reason,
+            )
+        )
+
+    def _wechatpay_certificate_reason(self, error):
+        """Return the translated explanation of a WeChatPayCertificateError."""
+        reasons = {
+            wechatpay_engine.CERT_BAD_SIGNATURE: self.env._(
+                "the answer is not signed by WeChat Pay (bad signature)"
+            ),
+            wechatpay_engine.CERT_STALE: self.env._(
+                "the answer timestamp is too far from the current time (check the "
+                "server clock)"
+            ),
+            wechatpay_engine.CERT_DECRYPTION: self.env._(
+                "the certificates could not be decrypted (check the APIv3 key)"
+            ),
+            wechatpay_engine.CERT_MALFORMED: self.env._("the answer is malformed"),
+            wechatpay_engine.CERT_NONE_VALID: self.env._(
+                "none of the certificates is in force"
+            ),
+        }
+        label = reasons.get(error.reason) or error.reason
+        return f"{label} ({error})"
+
+    def _wechatpay_download_platform_certificate(self):
+        """Download the platform certificates and store the newest one in force.
+
+        ``GET /v3/certificates`` is signed with the merchant key; the certificates
+        are decrypted with the APIv3 key and the answer must be signed by one of
+        them (the bootstrap of WeChat Pay's SDKs). Nothing is stored unless every
+        check passes. Returns the engine's PlatformCertificate; raises UserError.
+        """
+        self.ensure_one()
+        provider = self._wechatpay_check_credentials(platform=False)
+        method, path, body = wechatpay_engine.certificates_request()
+        try:
+            response = self._wechatpay_send(provider, method, path, body)
+        except requests.exceptions.RequestException as error:
+            _logger.warning("WeChat Pay %s %s failed: %s", method, path, error)
+            raise self._wechatpay_certificate_error(
+                self.env._("the API could not be reached (%(error)s)", error=error)
+            ) from error
+        if response.status_code != 200:
+            try:
+                payload = json.loads(response.content.decode("utf-8"))
+            except ValueError:
+                payload = None
+            payload = payload if isinstance(payload, dict) else {}
+            raise self._wechatpay_certificate_error(
+                self.env._(
+                    "WeChat Pay answered HTTP %(status)s (%(code)s: %(detail)s)",
+                    status=response.status_code,
+                    code=payload.get("code") or "-",
+                    detail=payload.get("message") or response.reason or "-",
+                )
+            )
+        try:
+            chosen, certificates = wechatpay_engine.open_certificates_response(
+                response.headers, response.content, provider.wechatpay_api_v3_key
+            )
+        except wechatpay_engine.WeChatPayCertificateError as error:
+            _logger.warning(
+                "WeChat Pay provider %s (id %s): platform certificate refused: %s",
+                self.name,
+                self.id,
+                error,
+            )
+            raise self._wechatpay_certificate_error(
+                self._wechatpay_certificate_reason(error)
+            ) from error
+        provider.write(
+            {
+                "wechatpay_platform_serial": chosen.serial_no,
+                "wechatpay_platform_certificate": chosen.pem,
+            }
+        )
+        _logger.info(
+            "WeChat Pay provider %s (id %s): platform certificate %s stored, valid "
+            "until %s (%s certificate(s) downloaded)",
+            self.name,
+            self.id,
+            chosen.serial_no,
+            chosen.expire_time.isoformat(),
+            len(certificates),
+        )
+        return chosen
+
+    def action_wechatpay_download_platform_certificate(self):
+        """Button: download and store the WeChat Pay platform certificate."""
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(
+                self.env._("Only administrators can download platform certificates.")
+            )
+        chosen = None
+        for provider in self:
+            chosen = provider._wechatpay_download_platform_certificate()
+        if not chosen:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Platform certificate %(serial)s stored, valid until %(date)s.",
+                    serial=chosen.serial_no,
+                    date=chosen.expire_time.date().isoformat(),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _wechatpay_platform_certificate_due(self, limit):
+        """Tell whether the platform certificate is missing or expires by ``limit``.
+
+        A WeChat Pay public key (no expiry) is never due.
+        """
+        self.ensure_one()
+        provider = self.sudo()
+        if not (
+            provider.wechatpay_platform_serial
+            and provider.wechatpay_platform_certificate
+        ):
+            return True
+        expiry = provider.wechatpay_platform_cert_expiry
+        return bool(expiry) and expiry <= limit
+
+    @api.model
+    def _cron_wechatpay_refresh_platform_certificates(self):
+        """Cron: refresh the missing or expiring platform certificates.
+
+        Looks at the enabled and test WeChat Pay providers whose certificate is
+        missing or expires within WECHATPAY_CERT_REFRESH_DAYS days. A provider that
+        fails is logged and skipped; the others are still refreshed. Returns the
+        providers refreshed.
+        """
+        limit = fields.Datetime.now() + timedelta(days=WECHATPAY_CERT_REFRESH_DAYS)
+        providers = self.sudo().search(
+            [("code", "=", "wechatpay"), ("state", "in", ("enabled", "test"))]
+        )
+        refreshed = self.browse()
+        for provider in providers:
+            if not provider._wechatpay_platform_certificate_due(limit):
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    provider._wechatpay_download_platform_certificate()
+            except UserError as error:
+                _logger.error(
+                    "WeChat Pay provider %s (id %s): platform certificate not "
+                    "refreshed: %s",
+                    provider.name,
+                    provider.id,
+                    error,
+                )
+                continue
+            except Exception:
+                _logger.exception(
+                    "WeChat Pay provider %s (id %s): platform certificate not "
+                    "refreshed",
+                    provider.name,
+                    provider.id,
+                )
+                continue
+            refreshed |= provider
+        return refreshed

@@ -4,6 +4,7 @@ from . import test_engine_dunning
 from . import test_engine_idempotency
 from . import test_engine_schedule
 from . import test_engine_wechatpay
+from . import test_engine_wechatpay_certificates
 from . import test_installments
 from . import test_demo_plans
 from . import test_capture
@@ -14,3 +15,4 @@ from . import test_notifications
 from . import test_provider_alipay
 from . import test_provider_wechatpay
 from . import test_notification_hot_path
+from . import test_provider_setup

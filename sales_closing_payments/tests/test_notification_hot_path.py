@@ -70,9 +70,7 @@ class TestNotificationHotPath(CnPaymentCommon):
             self.wechatpay.id, "SO-HOT-3", "N-HOT-3"
         )
         cached = (tx.reference, tx.amount, tx.currency_id, tx.provider_id, tx.state)
-        self.assertEqual(
-            cached, ("SO-HOT-3", 12.34, self.cny, self.wechatpay, "draft")
-        )
+        self.assertEqual(cached, ("SO-HOT-3", 12.34, self.cny, self.wechatpay, "draft"))
         self.assertEqual(tx.currency_id.decimal_places, 2)
         self.assertFalse(tx.sale_order_ids)
         self.assertFalse(tx.invoice_ids)
@@ -119,6 +117,9 @@ class TestNotificationHotPath(CnPaymentCommon):
         notifications = notifications.with_context(lang="en_US")
         self.cold()
         with self.assertQueryCount(4):
-            notifications._sales_closing_process_alipay(notice)
+            log = notifications._sales_closing_process_alipay(notice)
+            # what the controller reads to answer and log
+            answer = (log.state, log.reason, log.notification_ref, log.reference)
             self.env.flush_all()
+        self.assertEqual(answer, ("accepted", "ok", notice["notify_id"], "SO-HOT-Q1"))
         self.assertEqual(txs[1].state, "done")

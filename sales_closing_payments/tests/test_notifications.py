@@ -1,15 +1,21 @@
 import calendar
+import secrets
+import threading
 import time
 from datetime import date
+from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.service.model import retrying
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from ..engine import simulator
 from ..engine.common import rsa_sha256_sign
 from ..engine.simulator import new_key_pair
 from ..engine.wechatpay import HEADER_SIGNATURE
-from .common_cn import API_V3_KEY, WECHAT_SERIAL, CnPaymentCommon
+from .common_cn import API_V3_KEY, WECHAT_APPID, WECHAT_SERIAL, CnPaymentCommon
 
 
 @tagged("post_install", "-at_install")
@@ -335,3 +341,309 @@ class TestNotificationEndpoints(HttpCase, CnPaymentCommon):
             "/payment/wechatpay/qr?reference=SO-H-QR&access_token=bad"
         )
         self.assertEqual(response.status_code, 404)
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentNotifications(TransactionCase):
+    """Two workers receive notifications of one payment at the same instant.
+
+    Each delivery runs as the HTTP worker runs a request: its own database cursor,
+    the processing retried on a serialization failure (``retrying``, as
+    ``odoo.http`` does) and committed. Two real cursors cannot see the test's
+    transaction, so the set-up data (two providers, a buyer, two transactions) is
+    committed under unique names, and deleted with the logs at the end.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.gateway_private, cls.gateway_public = new_key_pair()
+        cls.merchant_private, _public = new_key_pair()
+
+    def setUp(self):
+        super().setUp()
+        suffix = secrets.token_hex(4).upper()
+        self.app_id = f"2021{secrets.randbelow(10**12):012d}"
+        self.mchid = f"19{secrets.randbelow(10**8):08d}"
+        self.serial = f"PUB_KEY_ID_CONCURRENT_{suffix}"
+        self.cursors = []
+        self.ids = {}
+        self.addCleanup(self._cleanup)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            alipay_method = env.ref("payment.payment_method_alipay")
+            wechat_method = env.ref("payment.payment_method_wechat_pay")
+            alipay, wechatpay = env["payment.provider"].create(
+                [
+                    {
+                        "name": f"Alipay concurrency {suffix}",
+                        "code": "alipay",
+                        "state": "test",
+                        "alipay_app_id": self.app_id,
+                        "alipay_merchant_private_key": self.merchant_private,
+                        "alipay_public_key": self.gateway_public,
+                        "payment_method_ids": [Command.set(alipay_method.ids)],
+                    },
+                    {
+                        "name": f"WeChat Pay concurrency {suffix}",
+                        "code": "wechatpay",
+                        "state": "test",
+                        "wechatpay_mch_id": self.mchid,
+                        "wechatpay_app_id": WECHAT_APPID,
+                        "wechatpay_api_v3_key": API_V3_KEY,
+                        "wechatpay_serial_no": "MERCHANTSERIAL0001",
+                        "wechatpay_private_key": self.merchant_private,
+                        "wechatpay_platform_serial": self.serial,
+                        "wechatpay_platform_certificate": self.gateway_public,
+                        "payment_method_ids": [Command.set(wechat_method.ids)],
+                    },
+                ]
+            )
+            partner = env["res.partner"].create({"name": f"Buyer {suffix}"})
+            txs = env["payment.transaction"].create(
+                [
+                    {
+                        "provider_id": provider.id,
+                        "payment_method_id": method.id,
+                        "reference": f"SO-CONC-{code}-{suffix}",
+                        "amount": 88.8,
+                        "currency_id": env.ref("base.CNY").id,
+                        "partner_id": partner.id,
+                        "operation": "online_redirect",
+                    }
+                    for provider, method, code in (
+                        (alipay, alipay_method, "A"),
+                        (wechatpay, wechat_method, "W"),
+                    )
+                ]
+            )
+            cr.commit()  # pylint: disable=invalid-commit
+            self.ids = {
+                "providers": (alipay | wechatpay).ids,
+                "partner": partner.id,
+                "alipay_tx": txs[0].id,
+                "wechat_tx": txs[1].id,
+                "references": txs.mapped("reference"),
+            }
+
+    def _cleanup(self):
+        for cr in self.cursors:
+            if not cr.closed:
+                cr.rollback()
+                cr.close()
+        if not self.ids:
+            return
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["sales.closing.payment.notification"].search(
+                [
+                    "|",
+                    ("provider_id", "in", self.ids["providers"]),
+                    ("reference", "in", self.ids["references"]),
+                ]
+            ).unlink()
+            env["payment.transaction"].browse(
+                [self.ids["alipay_tx"], self.ids["wechat_tx"]]
+            ).unlink()
+            env["payment.provider"].browse(self.ids["providers"]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+            cr.commit()  # pylint: disable=invalid-commit
+
+    # --- gateway side -------------------------------------------------------
+
+    def alipay_notice(self, notify_id=None, **extra):
+        reference = self.ids["references"][0]
+        return simulator.alipay_notification(
+            self.gateway_private, self.app_id, reference, "88.80", notify_id, **extra
+        )
+
+    def wechat_notice(self, notify_id=None):
+        resource = simulator.wechatpay_transaction(
+            WECHAT_APPID, self.mchid, self.ids["references"][1], 8880
+        )
+        return simulator.wechatpay_notification(
+            self.gateway_private, self.serial, API_V3_KEY, resource, notify_id
+        )
+
+    @staticmethod
+    def alipay_delivery(params):
+        return lambda model: model._sales_closing_process_alipay(dict(params))
+
+    @staticmethod
+    def wechat_delivery(notice):
+        headers, body = notice
+        return lambda model: model._sales_closing_process_wechatpay(dict(headers), body)
+
+    # --- workers ------------------------------------------------------------
+
+    def _deliver(self, process, barrier=None):
+        """Start one delivery in a thread, as an HTTP worker; return it and its
+        outcome (backend pid, attempts, (state, reason) of its log, error)."""
+        outcome = {"attempts": 0}
+
+        def run():
+            try:
+                with self.registry.cursor() as cr:
+                    outcome["pid"] = cr._cnx.get_backend_pid()
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    if barrier:
+                        barrier.wait(timeout=20)
+
+                    def attempt():
+                        outcome["attempts"] += 1
+                        log = process(env["sales.closing.payment.notification"])
+                        return log.state, log.reason
+
+                    outcome["result"] = retrying(attempt, env)
+            except Exception as error:  # noqa: BLE001 - asserted by the test
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread, outcome
+
+    def _blockers(self, outcome, timeout=20):
+        """Wait until the delivery waits on a lock; return the blocking pids."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not (
+            "result" in outcome or "error" in outcome
+        ):
+            if outcome.get("pid"):
+                with self.registry.cursor() as cr:
+                    cr.execute("SELECT pg_blocking_pids(%s)", (outcome["pid"],))
+                    blockers = cr.fetchone()[0]
+                if blockers:
+                    return blockers
+            time.sleep(0.02)
+        self.fail(f"The second delivery never waited on a lock: {outcome}")
+
+    def _count_state_changes(self):
+        """Patch _set_done for every cursor; return the list of its calls."""
+        tx_class = self.registry["payment.transaction"]
+        original = tx_class._set_done
+        calls = []
+
+        def counting(tx, *args, **kwargs):
+            calls.append(tx.ids)
+            return original(tx, *args, **kwargs)
+
+        patcher = patch.object(tx_class, "_set_done", counting)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        return calls
+
+    def _interleaved(self, first, second):
+        """A applies ``first`` and keeps its transaction open; B starts ``second``,
+        which must wait on A's row lock; then A commits and B finishes."""
+        calls = self._count_state_changes()
+        cr_a = self.registry.cursor()
+        self.cursors.append(cr_a)
+        env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+        log_a = first(env_a["sales.closing.payment.notification"])
+        result_a = (log_a.state, log_a.reason)
+        changed_at = log_a.transaction_id.last_state_change
+        env_a.flush_all()
+        with self.assertNoLogs("odoo.sql_db", "ERROR"):
+            thread, outcome = self._deliver(second)
+            self.assertIn(cr_a._cnx.get_backend_pid(), self._blockers(outcome))
+            self.assertTrue(thread.is_alive(), "B waits while A holds the row")
+            cr_a.commit()  # pylint: disable=invalid-commit
+            cr_a.close()
+            thread.join(timeout=60)
+        self.assertFalse(thread.is_alive())
+        self.assertNotIn("error", outcome)
+        # B's snapshot predates A's commit: PostgreSQL refuses B's lock once A
+        # commits, and B is retried from the start, as the HTTP layer does; the
+        # refusal is expected and not logged as an error; nothing else goes wrong
+        self.assertEqual(outcome["attempts"], 2)
+        self.assertEqual(len(calls), 1, "the transaction is confirmed once")
+        return result_a, outcome["result"], changed_at
+
+    def _simultaneous(self, first, second):
+        """Both deliveries start at the same instant (a barrier) in two threads."""
+        calls = self._count_state_changes()
+        barrier = threading.Barrier(2)
+        # the second one may be refused a serialization and retried (logged)
+        with mute_logger("odoo.sql_db"):
+            workers = [self._deliver(process, barrier) for process in (first, second)]
+            for thread, _outcome in workers:
+                thread.join(timeout=60)
+        outcomes = [outcome for _thread, outcome in workers]
+        self.assertFalse([o for o in outcomes if "error" in o or "result" not in o])
+        self.assertLessEqual(sum(o["attempts"] for o in outcomes), 3)
+        self.assertEqual(len(calls), 1, "the transaction is confirmed once")
+        return sorted(outcome["result"] for outcome in outcomes)
+
+    def _committed_state(self, tx_key):
+        """Return the transaction state and last change, and the log rows."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            tx = env["payment.transaction"].browse(self.ids[tx_key])
+            logs = env["sales.closing.payment.notification"].search(
+                [("transaction_id", "=", tx.id)], order="id"
+            )
+            return (
+                tx.state,
+                tx.last_state_change,
+                sorted(logs.mapped(lambda log: (log.state, log.reason))),
+            )
+
+    # --- tests --------------------------------------------------------------
+
+    def test_same_alipay_notification_twice_at_once(self):
+        params = self.alipay_notice(notify_id=f"N-{secrets.token_hex(6)}")
+        result_a, result_b, changed_at = self._interleaved(
+            self.alipay_delivery(params), self.alipay_delivery(params)
+        )
+        self.assertEqual(result_a, ("accepted", "ok"))
+        self.assertEqual(result_b, ("duplicate", "replay"))
+        state, last_change, logs = self._committed_state("alipay_tx")
+        self.assertEqual((state, last_change), ("done", changed_at))
+        self.assertEqual(logs, [("accepted", "ok"), ("duplicate", "replay")])
+
+    def test_same_wechatpay_notification_twice_at_once(self):
+        notice = self.wechat_notice(notify_id=f"EV-{secrets.token_hex(6)}")
+        result_a, result_b, changed_at = self._interleaved(
+            self.wechat_delivery(notice), self.wechat_delivery(notice)
+        )
+        self.assertEqual(result_a, ("accepted", "ok"))
+        self.assertEqual(result_b, ("duplicate", "replay"))
+        state, last_change, logs = self._committed_state("wechat_tx")
+        self.assertEqual((state, last_change), ("done", changed_at))
+        self.assertEqual(logs, [("accepted", "ok"), ("duplicate", "replay")])
+
+    def test_same_alipay_notification_in_two_threads(self):
+        params = self.alipay_notice()
+        results = self._simultaneous(
+            self.alipay_delivery(params), self.alipay_delivery(params)
+        )
+        self.assertEqual(results, [("accepted", "ok"), ("duplicate", "replay")])
+        state, _last_change, logs = self._committed_state("alipay_tx")
+        self.assertEqual(state, "done")
+        self.assertEqual(logs, results)
+
+    def test_alipay_notice_and_its_resend_with_another_notify_id(self):
+        genuine = self.alipay_notice()
+        resent = dict(self.alipay_notice(trade_no=genuine["trade_no"]))
+        self.assertNotEqual(genuine["notify_id"], resent["notify_id"])
+        results = self._simultaneous(
+            self.alipay_delivery(genuine), self.alipay_delivery(resent)
+        )
+        self.assertEqual(
+            results, [("accepted", "ok"), ("duplicate", "already_applied")]
+        )
+        state, _last_change, logs = self._committed_state("alipay_tx")
+        self.assertEqual(state, "done")
+        self.assertEqual(logs, results)
+
+    def test_wechatpay_notice_and_its_resend_with_another_id(self):
+        results = self._simultaneous(
+            self.wechat_delivery(self.wechat_notice()),
+            self.wechat_delivery(self.wechat_notice()),
+        )
+        self.assertEqual(
+            results, [("accepted", "ok"), ("duplicate", "already_applied")]
+        )
+        state, _last_change, logs = self._committed_state("wechat_tx")
+        self.assertEqual(state, "done")
+        self.assertEqual(logs, results)

@@ -1,19 +1,26 @@
 import json
+from datetime import datetime, timedelta
+from unittest.mock import patch
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..engine import simulator
 from ..engine import wechatpay as wechatpay_engine
-from ..engine.common import rsa_sha256_verify
+from ..engine.common import UTC, rsa_sha256_verify
 from .common_cn import (
     API_V3_KEY,
+    PROVIDER_MODULE,
     WECHAT_APPID,
     WECHAT_MCHID,
     WECHAT_SERIAL,
     CnPaymentCommon,
     fake_response,
 )
+
+PLATFORM_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+OLD_PLATFORM_SERIAL = "3775B6A45ACD588826D15E583A95F5DD2C9D7EB1"
 
 
 @tagged("post_install", "-at_install")
@@ -221,3 +228,240 @@ class TestProviderWeChatPay(CnPaymentCommon):
         self.assertEqual(path, "/v3/pay/transactions/out-trade-no/SO-WX-C/close")
         self.assertEqual(json.loads(body), {"mchid": WECHAT_MCHID})
         self.assertEqual(tx.state, "cancel")
+
+
+@tagged("post_install", "-at_install")
+class TestWeChatPayPlatformCertificate(CnPaymentCommon):
+    """GET /v3/certificates: the button and the daily refresh (HTTP mocked)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.platform_private, _public = simulator.new_key_pair()
+        cls.forger_private, _public = simulator.new_key_pair()
+        now = datetime.now(UTC).replace(microsecond=0)
+        cls.platform_not_after = now + timedelta(days=1825)
+        cls.platform_pem = simulator.new_certificate(
+            cls.platform_private,
+            PLATFORM_SERIAL,
+            now - timedelta(days=1),
+            cls.platform_not_after,
+        )
+        cls.old_private, _public = simulator.new_key_pair()
+        cls.old_pem = simulator.new_certificate(
+            cls.old_private,
+            OLD_PLATFORM_SERIAL,
+            now - timedelta(days=1820),
+            now + timedelta(days=5),
+        )
+
+    def cert_answer(self, private=None, serial=PLATFORM_SERIAL, key=API_V3_KEY):
+        """The answer of /v3/certificates: the old and the new certificate."""
+        headers, body = simulator.wechatpay_certificates_response(
+            private or self.platform_private,
+            serial,
+            key,
+            [
+                {"serial_no": OLD_PLATFORM_SERIAL, "pem": self.old_pem},
+                {"serial_no": PLATFORM_SERIAL, "pem": self.platform_pem},
+            ],
+        )
+        return fake_response(body, headers=headers)
+
+    def assert_unchanged(self, provider=None):
+        provider = provider or self.wechatpay
+        self.assertEqual(provider.wechatpay_platform_serial, WECHAT_SERIAL)
+        self.assertEqual(provider.wechatpay_platform_certificate, self.gateway_public)
+        self.assertFalse(provider.wechatpay_platform_cert_expiry)
+
+    def test_button_stores_the_newest_certificate(self):
+        with self.mock_request(self.cert_answer()) as request:
+            action = self.wechatpay.action_wechatpay_download_platform_certificate()
+        self.assertEqual(request.call_count, 1)
+        method, url = request.call_args.args[:2]
+        self.assertEqual(method, "GET")
+        self.assertEqual(url, wechatpay_engine.API_BASE_URL + "/v3/certificates")
+        self.assertIsNone(request.call_args.kwargs["data"])
+        # signed like the other v3 requests, with the merchant key
+        self.assertEqual(
+            TestProviderWeChatPay.assert_authorization(self, request.call_args),
+            ("/v3/certificates", ""),
+        )
+        self.assertEqual(self.wechatpay.wechatpay_platform_serial, PLATFORM_SERIAL)
+        self.assertEqual(
+            self.wechatpay.wechatpay_platform_certificate, self.platform_pem
+        )
+        self.assertEqual(
+            self.wechatpay.wechatpay_platform_cert_expiry,
+            self.platform_not_after.replace(tzinfo=None),
+        )
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn(PLATFORM_SERIAL, action["params"]["message"])
+        # notifications signed with the new certificate are now accepted
+        tx = self.make_tx(self.wechatpay, "SO-WX-CERT", amount=12)
+        resource = simulator.wechatpay_transaction(
+            WECHAT_APPID, WECHAT_MCHID, tx.reference, 1200
+        )
+        notice = simulator.wechatpay_notification(
+            self.platform_private, PLATFORM_SERIAL, API_V3_KEY, resource
+        )
+        log = self.Notification._sales_closing_process_wechatpay(*notice)
+        self.assertEqual((log.state, log.reason), ("accepted", "ok"))
+        self.assertEqual(tx.state, "done")
+
+    def test_bootstrap_without_platform_certificate(self):
+        self.wechatpay.write(
+            {
+                "wechatpay_platform_serial": False,
+                "wechatpay_platform_certificate": False,
+            }
+        )
+        with self.assertRaisesRegex(ValidationError, "platform certificate"):
+            self.wechatpay._wechatpay_check_credentials()
+        with self.mock_request(self.cert_answer(self.old_private, OLD_PLATFORM_SERIAL)):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        self.assertEqual(self.wechatpay.wechatpay_platform_serial, PLATFORM_SERIAL)
+        self.assertTrue(self.wechatpay._wechatpay_check_credentials())
+
+    def test_answer_signed_with_a_wrong_key_is_refused(self):
+        with (
+            self.mock_request(self.cert_answer(private=self.forger_private)),
+            mute_logger(PROVIDER_MODULE),
+            self.assertRaises(UserError) as caught,
+        ):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        message = str(caught.exception)
+        self.assertIn(self.wechatpay.name, message)
+        self.assertIn("bad signature", message)
+        self.assert_unchanged()
+
+    def test_answer_signed_by_an_unknown_certificate_is_refused(self):
+        answer = self.cert_answer(serial="0123456789ABCDEF")
+        with (
+            self.mock_request(answer),
+            mute_logger(PROVIDER_MODULE),
+            self.assertRaisesRegex(UserError, "bad signature"),
+        ):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        self.assert_unchanged()
+
+    def test_wrong_api_v3_key_is_a_decryption_failure(self):
+        answer = self.cert_answer(key="abcdefghijklmnopqrstuvwxyz012345")
+        with (
+            self.mock_request(answer),
+            mute_logger(PROVIDER_MODULE),
+            self.assertRaisesRegex(UserError, "could not be decrypted"),
+        ):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        self.assert_unchanged()
+
+    def test_http_error(self):
+        answer = fake_response(
+            json.dumps({"code": "SIGN_ERROR", "message": "bad merchant signature"}),
+            status=401,
+        )
+        with (
+            self.mock_request(answer),
+            self.assertRaises(UserError) as caught,
+        ):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        message = str(caught.exception)
+        for part in (self.wechatpay.name, "HTTP 401", "SIGN_ERROR"):
+            self.assertIn(part, message)
+        self.assert_unchanged()
+
+    def test_missing_merchant_credentials(self):
+        self.wechatpay.wechatpay_private_key = False
+        with (
+            self.mock_request(self.cert_answer()) as request,
+            self.assertRaisesRegex(UserError, "merchant private key"),
+        ):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        request.assert_not_called()
+
+    def _cron_providers(self):
+        """Expiring in 5 days, in 5 years, public key, failing, disabled."""
+        base = {"state": "test", "wechatpay_platform_serial": OLD_PLATFORM_SERIAL}
+        failing = self.wechatpay.copy(
+            {
+                **base,
+                "name": "WeChat Pay failing",
+                "wechatpay_serial_no": "MERCHANT-FAILING",
+                "wechatpay_platform_serial": False,
+                "wechatpay_platform_certificate": False,
+            }
+        )
+        expiring = self.wechatpay.copy(
+            {
+                **base,
+                "name": "WeChat Pay expiring",
+                "wechatpay_serial_no": "MERCHANT-EXPIRING",
+                "wechatpay_platform_certificate": self.old_pem,
+            }
+        )
+        fresh = self.wechatpay.copy(
+            {
+                **base,
+                "name": "WeChat Pay fresh",
+                "wechatpay_serial_no": "MERCHANT-FRESH",
+                "wechatpay_platform_serial": PLATFORM_SERIAL,
+                "wechatpay_platform_certificate": self.platform_pem,
+            }
+        )
+        disabled = self.wechatpay.copy(
+            {
+                "name": "WeChat Pay off",
+                "wechatpay_serial_no": "MERCHANT-OFF",
+                "wechatpay_platform_serial": False,
+                "wechatpay_platform_certificate": False,
+            }
+        )
+        return failing, expiring, fresh, disabled
+
+    def test_cron_refreshes_only_the_expiring_certificate(self):
+        failing, expiring, fresh, disabled = self._cron_providers()
+        self.assertEqual(disabled.state, "disabled")
+        self.assertEqual(
+            expiring.wechatpay_platform_cert_expiry.date(),
+            (datetime.now(UTC) + timedelta(days=5)).date(),
+        )
+        answers = {
+            "MERCHANT-FAILING": fake_response("", status=500),
+            "MERCHANT-EXPIRING": self.cert_answer(),
+        }
+
+        def answer(method, url, **kwargs):
+            serial = kwargs["headers"]["Authorization"].split('serial_no="')[1]
+            return answers[serial.rstrip('"')]
+
+        cron = self.env.ref(
+            "sales_closing_payments.ir_cron_wechatpay_platform_certificates"
+        )
+        with (
+            patch(f"{PROVIDER_MODULE}.requests.request", side_effect=answer) as mock,
+            self.assertLogs(PROVIDER_MODULE, "ERROR") as logs,
+        ):
+            cron.method_direct_trigger()
+        self.assertEqual(mock.call_count, 2, "only the failing and expiring ones")
+        self.assertEqual(len(logs.records), 1)
+        self.assertIn("WeChat Pay failing", logs.output[0])
+        self.assertIn("HTTP 500", logs.output[0])
+        self.assertEqual(expiring.wechatpay_platform_serial, PLATFORM_SERIAL)
+        self.assertEqual(expiring.wechatpay_platform_certificate, self.platform_pem)
+        self.assertEqual(
+            expiring.wechatpay_platform_cert_expiry,
+            self.platform_not_after.replace(tzinfo=None),
+        )
+        self.assertFalse(failing.wechatpay_platform_certificate)
+        self.assertEqual(fresh.wechatpay_platform_certificate, self.platform_pem)
+        self.assertFalse(disabled.wechatpay_platform_certificate)
+        # the public key of the shared provider never expires: left alone
+        self.assert_unchanged()
+        # a second run finds nothing due but the failing one
+        failing.state = "disabled"
+        with patch(f"{PROVIDER_MODULE}.requests.request", side_effect=answer) as mock:
+            refreshed = self.env[
+                "payment.provider"
+            ]._cron_wechatpay_refresh_platform_certificates()
+        mock.assert_not_called()
+        self.assertFalse(refreshed)

@@ -1,0 +1,22 @@
+# Copyright 2026 Sales Closing contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Install and uninstall hooks: register Alipay and WeChat Pay with Odoo's payments.
+
+As each of Odoo's own provider modules does: ``setup_provider`` creates the
+``account.payment.method`` of the provider code, which Odoo links to the bank
+journals, so that a confirmed transaction can be posted as a payment.
+"""
+
+from odoo.addons.payment import reset_payment_provider, setup_provider
+
+PROVIDER_CODES = ("alipay", "wechatpay")
+
+
+def post_init_hook(env):
+    for code in PROVIDER_CODES:
+        setup_provider(env, code)
+
+
+def uninstall_hook(env):
+    for code in PROVIDER_CODES:
+        reset_payment_provider(env, code)
