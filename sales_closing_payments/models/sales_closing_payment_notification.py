@@ -74,7 +74,7 @@ TX_PREFETCH = [
     "source_transaction_id",
 ]
 CURRENCY_PREFETCH = ["name", "rounding", "decimal_places", "symbol", "position"]
-# Translated (name): left to the ORM, which reads the context's language.
+# Cached with the credentials (_sales_closing_providers); fetched if not.
 PROVIDER_PREFETCH = ["code", "name", "company_id"]
 # The documents the transaction confirms; read by Odoo's _log_received_message.
 TX_LINKS = ["sale_order_ids", "invoice_ids"]
@@ -393,34 +393,52 @@ class SalesClosingPaymentNotification(models.Model):
 
         Rows are dicts, first match first. Cached per worker (the registry's cache
         is cleared when a provider is written, in every worker): on the hot path a
-        notification then costs no query before its signature is checked.
+        notification then costs no query before its signature is checked. The
+        provider's code, company and name (in the request's language) go into the
+        ORM cache too: the transaction's processing reads nothing else of it.
         """
         if not key:
             return []
-        self.env["payment.provider"].flush_model()
-        return [
+        providers = self.env["payment.provider"]
+        providers.flush_model()
+        lang = self.env.lang or "en_US"
+        rows = [
             dict(row)
-            for row in self._sales_closing_provider_rows(code, key_column, key)
+            for row in self._sales_closing_provider_rows(code, key_column, key, lang)
         ]
+        cache = self.env.cache
+        for row in rows:
+            provider = providers.browse(row["id"])
+            for name, value in (
+                ("code", code),
+                ("company_id", row["company_id"]),
+                ("name", row["name"]),
+            ):
+                field = provider._fields[name]
+                value = field.convert_to_cache(value, provider, validate=False)
+                cache.insert_missing(provider, field, [value])
+        return rows
 
     @api.model
-    @tools.ormcache("code", "key_column", "key")
-    def _sales_closing_provider_rows(self, code, key_column, key):
+    @tools.ormcache("code", "key_column", "key", "lang")
+    def _sales_closing_provider_rows(self, code, key_column, key, lang):
         columns = PROVIDER_KEYS[code]
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, company_id, %s FROM payment_provider
+                SELECT id, company_id, COALESCE(name->>%s, name->>'en_US'), %s
+                FROM payment_provider
                 WHERE code = %s AND state != 'disabled' AND %s = %s
                 ORDER BY id
                 """,
+                lang,
                 SQL(", ").join(SQL.identifier(column) for column in columns),
                 code,
                 SQL.identifier(key_column),
                 key,
             )
         )
-        names = ["id", "company_id", *columns]
+        names = ["id", "company_id", "name", *columns]
         return tuple(
             tuple(zip(names, row, strict=True)) for row in self.env.cr.fetchall()
         )

@@ -107,7 +107,7 @@ class TestNotificationHotPath(CnPaymentCommon):
         self.assertEqual(tx.state, "draft")
 
     def test_queries_of_a_notification(self):
-        """Credentials from the cache, then: lock and read, provider, log, update."""
+        """Credentials and provider from the cache, then: lock and read, log, update."""
         txs = [self.make_tx(self.alipay, f"SO-HOT-Q{index}") for index in range(2)]
         self.Notification._sales_closing_process_alipay(self.alipay_notice(txs[0]))
         notice = self.alipay_notice(txs[1])
@@ -116,7 +116,7 @@ class TestNotificationHotPath(CnPaymentCommon):
         notifications = self.Notification.with_user(public).sudo()
         notifications = notifications.with_context(lang="en_US")
         self.cold()
-        with self.assertQueryCount(4):
+        with self.assertQueryCount(3):
             log = notifications._sales_closing_process_alipay(notice)
             # what the controller reads to answer and log
             answer = (log.state, log.reason, log.notification_ref, log.reference)
