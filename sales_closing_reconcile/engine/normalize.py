@@ -41,6 +41,7 @@ Business Machines``), compact equality (``ACMETrading`` vs ``ACME Trading``)
 and, for Chinese, containment and character bigram overlap.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -322,7 +323,11 @@ def ref_match(candidate_ref, label, tokens=None):
             best = max(best, 0.9)
         elif not t_alpha or not ref_alpha:
             score = _prefix_missing_score(candidate_ref)
-            if score and t_dkey == ref_dkey and len(ref_digits) > 1:
+            if (
+                score
+                and len(ref_digits) > 1
+                and (t_dkey == ref_dkey or _digit_groups_re(ref_dkey).search(folded))
+            ):
                 score = min(0.9, score + 0.05)  # whole digit structure typed
             best = max(best, score)
     if best == 0.0 and len(ref_digits) > 1:
@@ -330,6 +335,19 @@ def ref_match(candidate_ref, label, tokens=None):
             ref_digits[-1], tokens if tokens is not None else ref_tokens(label)
         )
     return best
+
+
+@functools.lru_cache(maxsize=4096)
+def _digit_groups_re(dkey):
+    """Regex finding the digit groups of ``dkey`` (``'2026.8743'``) typed
+    apart in a folded label, leading zeros optional (``'2026/08743'``).
+
+    Label tokens join separated words, so the structure is checked on the
+    label itself."""
+    groups = [re.escape(g) for g in dkey.split(".")]
+    return re.compile(
+        r"(?<![0-9])0*" + r"[-/._ \\#:]{1,2}0*".join(groups) + r"(?![0-9])"
+    )
 
 
 def _last_group_score(last_group, tokens):

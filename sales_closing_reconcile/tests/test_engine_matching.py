@@ -1,4 +1,5 @@
 import datetime
+import gc
 import time
 import unittest
 from dataclasses import dataclass
@@ -267,6 +268,193 @@ class TestAmbiguityAndNoise(unittest.TestCase):
         dec = decide(line("450.50", "", partner_id=10))[0]
         self.assertEqual(dec.action, "auto")
         self.assertIn("partner", dec.proposals[0].reasons)
+
+
+class TestWideEvidence(unittest.TestCase):
+    """Evidence beyond the first candidates: common names, large customers,
+    payer account and name together, digit groups typed apart."""
+
+    def test_account_and_name_of_one_partner_combine(self):
+        items = [
+            item(1, 30, "5000.00", "INV/2026/00001", "Blue River GmbH"),
+            item(2, 31, "4900.00", "INV/2026/00002", "Blue River SARL"),
+        ]
+        account = "DE89370400440532013000"
+        both = decide(
+            line("5000.00", "", payer_name="BLUE RIVER", payer_account=account),
+            items=items,
+        )[0]
+        alone = decide(line("5000.00", "", payer_account=account), items=items)[0]
+        self.assertEqual(both.proposals[0].item_ids, (1,))
+        self.assertIn("payer_account", both.proposals[0].reasons)
+        self.assertIn("payer_name", both.proposals[0].reasons)
+        self.assertGreater(both.proposals[0].score, alone.proposals[0].score)
+
+    def test_fee_without_reference_is_never_auto(self):
+        # account and name agree, the amount is 2 % below the only item:
+        # a likely fee, yet nothing says which document was paid
+        items = [item(1, 30, "5000.00", "INV/2026/00001", "Blue River GmbH")]
+        dec = decide(
+            line(
+                "4900.00",
+                "",
+                payer_name="Blue River",
+                payer_account="DE89370400440532013000",
+            ),
+            items=items,
+        )[0]
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+        self.assertIn("amount:fee", dec.proposals[0].reasons)
+        self.assertGreaterEqual(dec.proposals[0].score, 0.95)
+        self.assertEqual(dec.action, "suggest")
+
+    def test_common_name_beyond_the_name_candidates(self):
+        # five partners named alike, only two name candidates kept: the
+        # exact amount finds the one paid among all who bear the name
+        items = [
+            item(i, 100 + i, f"{100 + i}.00", f"INV/2026/0000{i}", "Hans Muller")
+            for i in range(1, 6)
+        ]
+        config = matching.MatchConfig(max_name_candidates=2)
+        for paid in range(1, 6):
+            dec = decide(
+                line(f"{100 + paid}.00", "Zahlung", payer_name="MULLER HANS"),
+                items=items,
+                config=config,
+            )[0]
+            self.assertEqual(dec.proposals[0].item_ids, (paid,))
+            self.assertIn("payer_name", dec.proposals[0].reasons)
+        # two of them with that amount: a human chooses
+        twins = items + [item(6, 106, "105.00", "INV/2026/00006", "Hans Muller")]
+        dec = decide(
+            line("105.00", "Zahlung", payer_name="Hans Muller"),
+            items=twins,
+            config=config,
+        )[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertEqual({p.item_ids for p in dec.proposals[:2]}, {(5,), (6,)})
+
+    def test_grouped_payment_of_a_large_customer(self):
+        # 60 open items, one a day around the payment date: the three paid
+        # are further in date than the 14 nearest the small search takes
+        items = [
+            item(
+                i,
+                10,
+                f"{1000 + (i * i * 37) % 900}.{(i * 53) % 100:02d}",
+                f"INV/2026/{i:05d}",
+                "ACME Trading Co., Ltd.",
+                days_before=15 - i,
+            )
+            for i in range(1, 61)
+        ]
+        paid = [items[0], items[2], items[5]]
+        total = sum(it["amount_residual"] for it in paid)
+        dec = decide(
+            line(str(total), "Sammelzahlung", payer_name="ACME TRADING"),
+            items=items,
+        )[0]
+        self.assertEqual(dec.proposals[0].item_ids, (1, 3, 6))
+        self.assertIn("amount:subset", dec.proposals[0].reasons)
+        self.assertNotIn("amount:fee", dec.proposals[0].reasons)
+        small = matching.MatchConfig(max_exact_pool=14)
+        dec = decide(
+            line(str(total), "Sammelzahlung", payer_name="ACME TRADING"),
+            items=items,
+            config=small,
+        )[0]
+        self.assertNotIn((1, 3, 6), [p.item_ids for p in dec.proposals])
+
+    def test_grouped_payment_of_one_of_several_namesakes(self):
+        # five partners named alike: the grouped payment of the fifth is
+        # searched too, not only among the first three
+        items = []
+        for partner in range(5):
+            for k in range(4):
+                num = 10 * partner + k + 1
+                items.append(
+                    item(
+                        num,
+                        200 + partner,
+                        f"{300 + 37 * num}.{num:02d}",
+                        f"INV/2026/{num:05d}",
+                        "Global Furniture Ltd",
+                    )
+                )
+        paid = [it for it in items if it["id"] in (41, 43)]
+        total = sum(it["amount_residual"] for it in paid)
+        dec = decide(
+            line(str(total), "Payment invoices", payer_name="GLOBAL FURNITURE"),
+            items=items,
+        )[0]
+        self.assertIn((41, 43), [p.item_ids for p in dec.proposals])
+
+    def test_account_partner_group_beats_a_namesake_single(self):
+        # the payer account names partner 30, whose two items of 250.00
+        # make the 500.00; a namesake has one item of 500.00
+        items = ITEMS + [item(12, 31, "500.00", "INV/2026/00112", "Blue River SARL")]
+        dec = decide(
+            line(
+                "500.00",
+                "Payment invoices",
+                payer_name="BLUE RIVER",
+                payer_account="DE89370400440532013000",
+            ),
+            items=items,
+        )[0]
+        self.assertEqual(dec.proposals[0].item_ids, (5, 6))
+        self.assertIn("payer_account", dec.proposals[0].reasons)
+        self.assertIn((12,), [p.item_ids for p in dec.proposals])
+        self.assertEqual(dec.action, "suggest")
+
+    def test_exact_subsets(self):
+        cents = [100, 250, 400, 650, 50, 300]
+        found = matching._exact_subsets(cents, 700, 4)
+        sums = {combo: sum(cents[i] for i in combo) for combo in found}
+        self.assertTrue(all(total == 700 for total in sums.values()), sums)
+        self.assertIn((0, 1, 4, 5), found)  # 100+250+50+300
+        self.assertIn((3, 4), found)  # 650+50
+        self.assertIn((1, 2, 4), found)  # 250+400+50
+        self.assertEqual(len(found), len(set(found)), "no duplicates")
+        self.assertTrue(all(len(combo) <= 4 for combo in found))
+        self.assertFalse(
+            any(len(c) == 4 for c in matching._exact_subsets(cents, 700, 3))
+        )
+
+    def test_digit_groups_typed_apart_allow_a_partial(self):
+        items = [
+            item(1, 10, "7079.40", "INV/2026/03576", "Crown Packaging LLC"),
+            item(2, 11, "50.00", "INV/2026/07812", "Southern Logistics"),
+        ]
+        dec = decide(
+            line(
+                "4247.64",
+                "INVOICE 2026/03576 THANK YOU",
+                payer_name="CROWN PACKAGING LLC",
+            ),
+            items=items,
+        )[0]
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+        self.assertTrue(dec.proposals[0].partial)
+        self.assertEqual(dec.action, "suggest")
+        # a bank fee of 5.00 on 50.00 exceeds the 3.5 % tolerance
+        dec = decide(
+            line("45.00", "SEPA /REF 2026/07812", payer_name="Southern Logistics"),
+            items=items,
+            config=matching.MatchConfig(fee_tolerance_abs=D(0)),
+        )[0]
+        self.assertEqual(dec.proposals[0].item_ids, (2,))
+
+    def test_garbage_collector_state_is_restored(self):
+        self.assertTrue(gc.isenabled())
+        decide(line("1200.00", "INV/2026/00101"))
+        self.assertTrue(gc.isenabled())
+        gc.disable()
+        try:
+            decide(line("1200.00", "INV/2026/00101"))
+            self.assertFalse(gc.isenabled())
+        finally:
+            gc.enable()
 
 
 class TestPayout(unittest.TestCase):

@@ -39,6 +39,12 @@ class TestReferences(unittest.TestCase):
         )
         self.assertEqual(normalize.ref_match("S00045", "paid 45"), 0.0)
         self.assertEqual(normalize.ref_match("INV/2024/0012", "paid 2024 0012"), 0.0)
+        # digit groups typed apart (zeros optional) count a little more
+        # than the same digits run together
+        self.assertEqual(normalize.ref_match("INV/2026/07812", "REF 2026/07812"), 0.8)
+        self.assertEqual(normalize.ref_match("INV/2026/07812", "paid 2026 7812"), 0.8)
+        self.assertEqual(normalize.ref_match("INV/2026/07812", "202607812"), 0.75)
+        self.assertEqual(normalize.ref_match("INV/2026/07812", "12026/7812"), 0.7)
         # only the last group, year missing
         self.assertEqual(normalize.ref_match("INV/2026/001234", "payment 1234"), 0.7)
         self.assertEqual(normalize.ref_match("INV/2026/0012", "payment 12"), 0.0)
