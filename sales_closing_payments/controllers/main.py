@@ -49,7 +49,9 @@ class SalesClosingPaymentController(http.Controller):
         notification that was handled (applied, duplicate or set aside for review),
         'fail' for a forged one.
         """
-        log = self._sales_closing_notifications()._sales_closing_process_alipay(params)
+        log = self._sales_closing_notifications()._sales_closing_receive(
+            "_sales_closing_process_alipay", params
+        )
         _logger.info(
             "Alipay notification %s for %s: %s (%s)",
             log.notification_ref,
@@ -75,8 +77,10 @@ class SalesClosingPaymentController(http.Controller):
         WeChat Pay retry (forged or unverifiable notifications).
         """
         httprequest = request.httprequest
-        log = self._sales_closing_notifications()._sales_closing_process_wechatpay(
-            dict(httprequest.headers), httprequest.get_data()
+        log = self._sales_closing_notifications()._sales_closing_receive(
+            "_sales_closing_process_wechatpay",
+            dict(httprequest.headers),
+            httprequest.get_data(),
         )
         _logger.info(
             "WeChat Pay notification %s for %s: %s (%s)",

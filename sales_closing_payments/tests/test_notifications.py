@@ -612,6 +612,39 @@ class TestConcurrentNotifications(TransactionCase):
         self.assertEqual((state, last_change), ("done", changed_at))
         self.assertEqual(logs, [("accepted", "ok"), ("duplicate", "replay")])
 
+    def test_endpoint_tries_again_at_once(self):
+        """Through _sales_closing_receive, as the endpoints call it, the delivery
+        that waited on the row lock is tried again at once inside its request:
+        Odoo's retry (which first sleeps up to 2 s) is not reached."""
+        params = self.alipay_notice(notify_id=f"N-{secrets.token_hex(6)}")
+
+        def receive(model):
+            return model._sales_closing_receive(
+                "_sales_closing_process_alipay", dict(params)
+            )
+
+        calls = self._count_state_changes()
+        cr_a = self.registry.cursor()
+        self.cursors.append(cr_a)
+        env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+        log_a = receive(env_a["sales.closing.payment.notification"])
+        result_a = (log_a.state, log_a.reason)
+        env_a.flush_all()
+        thread, outcome = self._deliver(receive)
+        self.assertIn(cr_a._cnx.get_backend_pid(), self._blockers(outcome))
+        cr_a.commit()  # pylint: disable=invalid-commit
+        cr_a.close()
+        thread.join(timeout=60)
+        self.assertFalse(thread.is_alive())
+        self.assertNotIn("error", outcome)
+        # one attempt for Odoo's retrying: no serialization failure reached it
+        self.assertEqual(outcome["attempts"], 1)
+        self.assertEqual(result_a, ("accepted", "ok"))
+        self.assertEqual(outcome["result"], ("duplicate", "replay"))
+        self.assertEqual(len(calls), 1, "the transaction is confirmed once")
+        _state, _last_change, logs = self._committed_state("alipay_tx")
+        self.assertEqual(logs, [("accepted", "ok"), ("duplicate", "replay")])
+
     def test_same_alipay_notification_in_two_threads(self):
         params = self.alipay_notice()
         results = self._simultaneous(
