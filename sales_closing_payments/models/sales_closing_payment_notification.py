@@ -61,7 +61,6 @@ STATE_OF_STATUS = {
 CLAIM_STATES = ("accepted", "review")
 # Tries of a delivery that waited on another delivery's row lock (see _receive)
 IMMEDIATE_TRIES = 3
-#: Columns read while a notification is applied (see _sales_closing_prefetch).
 # Columns of the transaction and its currency the processing reads, loaded with the
 # row lock (one query) instead of the ORM's fetch of every column of each record.
 TX_PREFETCH = [
@@ -92,6 +91,17 @@ PROVIDER_KEYS = {
         "wechatpay_platform_certificate",
     ),
 }
+
+
+def cache_columns(record, values):
+    """Put ``values`` ({field name: column value}) in the ORM cache of ``record``
+    where it holds nothing yet, as the ORM's _fetch_query does (validate=False:
+    a monetary would otherwise read its currency, which may not be cached yet)."""
+    cache = record.env.cache
+    for name, value in values.items():
+        field = record._fields[name]
+        value = field.convert_to_cache(value, record, validate=False)
+        cache.insert_missing(record, field, [value])
 
 
 class SalesClosingPaymentNotification(models.Model):
@@ -232,10 +242,8 @@ class SalesClosingPaymentNotification(models.Model):
         record = self.browse(record_id)
         # What the endpoint answers and logs, from the values just inserted rather
         # than a query reading the whole row back.
-        for name in ("state", "reason", "notification_ref", "reference"):
-            field = self._fields[name]
-            value = field.convert_to_cache(values.get(name) or False, record)
-            self.env.cache.insert_missing(record, field, [value])
+        names = ("state", "reason", "notification_ref", "reference")
+        cache_columns(record, {name: values.get(name) or False for name in names})
         return record, status
 
     @api.model
@@ -370,23 +378,14 @@ class SalesClosingPaymentNotification(models.Model):
         HTTP path where each request starts with an empty cache. Only missing
         values are inserted, so nothing the request already holds is overwritten.
         """
-        cache = self.env.cache
         values = iter(values)
-        # Raw column values, inserted as the ORM's _fetch_query does (validate=False:
-        # a monetary would otherwise read its currency before it is cached).
-        for name in TX_PREFETCH:
-            field = tx._fields[name]
-            value = field.convert_to_cache(next(values), tx, validate=False)
-            cache.insert_missing(tx, field, [value])
+        cache_columns(tx, {name: next(values) for name in TX_PREFETCH})
         currency = tx.currency_id  # cached just above
-        for name in CURRENCY_PREFETCH:
-            field = currency._fields[name]
-            value = field.convert_to_cache(next(values), currency, validate=False)
-            cache.insert_missing(currency, field, [value])
+        cache_columns(currency, {name: next(values) for name in CURRENCY_PREFETCH})
         for field in links:
             ids = next(values) or []
             if len(ids) <= 1:  # several: the ORM orders them as the comodel does
-                cache.insert_missing(tx, field, [tuple(ids)])
+                self.env.cache.insert_missing(tx, field, [tuple(ids)])
         tx.provider_id.fetch(PROVIDER_PREFETCH)
 
     @api.model
@@ -433,17 +432,11 @@ class SalesClosingPaymentNotification(models.Model):
             dict(row)
             for row in self._sales_closing_provider_rows(code, key_column, key, lang)
         ]
-        cache = self.env.cache
         for row in rows:
-            provider = providers.browse(row["id"])
-            for name, value in (
-                ("code", code),
-                ("company_id", row["company_id"]),
-                ("name", row["name"]),
-            ):
-                field = provider._fields[name]
-                value = field.convert_to_cache(value, provider, validate=False)
-                cache.insert_missing(provider, field, [value])
+            cache_columns(
+                providers.browse(row["id"]),
+                {"code": code, "company_id": row["company_id"], "name": row["name"]},
+            )
         return rows
 
     @api.model
