@@ -2,6 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Small helpers shared by the three addons."""
 
+from odoo.exceptions import AccessError
+
+# safe_text lives with the pure XLSX engine, which needs it without Odoo;
+# import it from here in the addons' models and controllers.
+from .engine.xlsx_table import FORMULA_TRIGGERS, safe_text  # noqa: F401
+
 
 def selection_labels(model, fname):
     """``{value: label}`` of the selection field ``fname`` of ``model``, in the
@@ -15,22 +21,26 @@ def selection_label(model, fname, value):
     return selection_labels(model, fname).get(value, value or "")
 
 
-# A spreadsheet reads a cell whose text starts with one of these as a formula
-# (OWASP "CSV injection"); tab and carriage return start one in some readers.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+def check_workflow_write(records, vals, fnames, allowed=False):
+    """Refuse ``vals`` when it sets one of the workflow-owned ``fnames``.
 
-
-def safe_text(value):
-    """``value`` as text a spreadsheet shows and never evaluates.
-
-    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    gets a leading apostrophe (Excel and LibreOffice show it as literal text).
-    Use it for every user-supplied string written to an XLSX (with
-    ``write_string``) or a CSV.  ``None``/``False`` give ''.
+    Called by ``create()`` and ``write()`` of the models whose controls
+    (approvals, sign-offs, states) are set by workflow methods only: those
+    methods check the caller's group first, then write with ``sudo()``.
+    A context key is never a permission: only the superuser environment, or
+    ``allowed`` (a group check done by the caller), lets the values through.
     """
-    if value is None or value is False:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
+    forbidden = set(fnames).intersection(vals)
+    if not forbidden or records.env.su or allowed:
+        return
+    labels = sorted(
+        records._fields[name].get_description(records.env)["string"]
+        for name in forbidden
+    )
+    raise AccessError(
+        records.env._(
+            "%(fields)s of %(model)s are set by their workflow buttons only.",
+            fields=", ".join(labels),
+            model=records._description,
+        )
+    )

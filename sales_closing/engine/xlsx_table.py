@@ -23,6 +23,27 @@ KINDS = ("text", "money", "percent", "int", "date")
 _FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
+# A spreadsheet reads a cell whose text starts with one of these as a formula
+# (OWASP "CSV injection"); tab and carriage return start one in some readers.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value):
+    """``value`` as text a spreadsheet shows and never evaluates.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    gets a leading apostrophe (Excel and LibreOffice show it as literal text).
+    Use it for every user-supplied string written to an XLSX (with
+    ``write_string``) or a CSV.  ``None``/``False`` give ''.
+    """
+    if value is None or value is False:
+        return ""
+    text = str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
 def sheet_name(title, used):
     """A valid, unique worksheet name for ``title`` (31 chars, no []:*?/\\)."""
     base = (str(title).translate(_FORBIDDEN).strip() or "Sheet")[:31]
@@ -38,7 +59,9 @@ def sheet_name(title, used):
 def workbook(sheets):
     """Return the bytes of an XLSX workbook with one worksheet per sheet."""
     output = io.BytesIO()
-    book = xlsxwriter.Workbook(output, {"in_memory": True})
+    book = xlsxwriter.Workbook(
+        output, {"in_memory": True, "strings_to_formulas": False}
+    )
     formats = {
         False: {
             "text": None,
@@ -64,10 +87,10 @@ def workbook(sheets):
         ws = book.add_worksheet(sheet_name(sheet["title"], used))
         row = 0
         if sheet.get("heading"):
-            ws.write_string(row, 0, str(sheet["heading"]), formats[True]["text"])
+            ws.write_string(row, 0, safe_text(sheet["heading"]), formats[True]["text"])
             row += 2
         for col, (label, __) in enumerate(columns):
-            ws.write_string(row, col, str(label), formats[True]["text"])
+            ws.write_string(row, col, safe_text(label), formats[True]["text"])
         ws.freeze_panes(row + 1, 0)
         lines = [(values, False) for values in sheet["rows"]]
         if sheet.get("totals"):
@@ -103,6 +126,6 @@ def _write(ws, row, col, kind, value, formats):
             raise TypeError(f"Expected a date, got {type(value).__name__}.")
         ws.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt)
     elif kind == "text":
-        ws.write_string(row, col, str(value), fmt)
+        ws.write_string(row, col, safe_text(value), fmt)
     else:
         ws.write_number(row, col, float(value), fmt)

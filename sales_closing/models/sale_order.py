@@ -8,7 +8,7 @@ from odoo.tools import format_amount
 from ..engine import credit as credit_engine
 from ..engine import order_rules
 from ..engine.invoicing import POLICY_SELECTION
-from ..tools import selection_label
+from ..tools import check_workflow_write, selection_label
 
 # Fields only the approval and override methods may write.
 DECISION_FIELDS = {
@@ -35,6 +35,10 @@ def rule_settings(company):
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    # written by the approval and override methods only (tests/
+    # test_security_controls.py attacks every field listed here)
+    _sales_closing_workflow_fields = frozenset(DECISION_FIELDS)
 
     sales_closing_approval_state = fields.Selection(
         [
@@ -120,17 +124,10 @@ class SaleOrder(models.Model):
         return super().write(vals)
 
     def _sales_closing_check_decision_write(self, vals):
-        if (
-            DECISION_FIELDS.intersection(vals)
-            and not self.env.su
-            and not self.env.context.get("sales_closing_decision")
-        ):
-            raise AccessError(
-                self.env._(
-                    "The approval and credit override of an order are set by "
-                    "their buttons only."
-                )
-            )
+        """Only the approval and override methods, after their group check,
+        write the decision fields (with ``sudo()``); no context key lets
+        anybody else through."""
+        check_workflow_write(self, vals, self._sales_closing_workflow_fields)
 
     # ------------------------------------------------------------------
     # Credit exposure
@@ -414,9 +411,13 @@ class SaleOrder(models.Model):
             ]
         # sudo: sales people record violations they may not edit afterwards
         self.env["sales.closing.order.violation"].sudo().create(values)
+        # whoever confirms the order (write access) asks for its approval
+        self.check_access("write")
         for order in self:
             approvers = order._sales_closing_approvers()
-            order.with_context(sales_closing_decision=True).write(
+            # sudo: the decision fields are written by this workflow only
+            # (write() refuses them otherwise); the caller may write the order
+            order.sudo().write(
                 {
                     "sales_closing_approval_state": "to_approve",
                     "sales_closing_approver_id": approvers[:1].id,
@@ -451,6 +452,7 @@ class SaleOrder(models.Model):
         to_confirm = self - to_approve
         result = True
         if to_confirm:
+            to_confirm.check_access("write")
             errors = to_confirm._sales_closing_credit_errors()
             if errors:
                 raise UserError("\n".join(errors))
@@ -461,9 +463,9 @@ class SaleOrder(models.Model):
             stale.sales_closing_violation_ids.filtered(
                 lambda v: v.state == "pending"
             ).sudo().unlink()
-            stale.with_context(sales_closing_decision=True).write(
-                {"sales_closing_approval_state": "none"}
-            )
+            # sudo: the approval state is written by the workflows only; the
+            # caller may confirm (write) these orders, checked above
+            stale.sudo().write({"sales_closing_approval_state": "none"})
             stale.activity_unlink([APPROVAL_ACTIVITY])
             overridden = to_confirm.filtered("sales_closing_credit_override")
             result = super(SaleOrder, to_confirm).action_confirm()
@@ -475,9 +477,9 @@ class SaleOrder(models.Model):
                         reason=order.sales_closing_override_reason,
                     )
                 )
-            overridden.with_context(sales_closing_decision=True).write(
-                {"sales_closing_credit_override": False}
-            )
+            # sudo: the confirmation uses up the override (a workflow-only
+            # field); the caller confirmed these orders, checked above
+            overridden.sudo().write({"sales_closing_credit_override": False})
         if not to_approve:
             return result
         to_approve._sales_closing_request_approval(violations)
@@ -523,9 +525,8 @@ class SaleOrder(models.Model):
                     "decision_reason": reason,
                 }
             )
-            order.with_context(sales_closing_decision=True).write(
-                {"sales_closing_approval_state": decision}
-            )
+            # sudo: workflow-only field, written after _sales_closing_can_approve
+            order.sudo().write({"sales_closing_approval_state": decision})
             title = (
                 self.env._("Approved by %s", self.env.user.name)
                 if decision == "approved"
@@ -570,7 +571,8 @@ class SaleOrder(models.Model):
                 raise UserError(
                     self.env._("Order %s is already confirmed.", order.name)
                 )
-        self.with_context(sales_closing_decision=True).write(
+        # sudo: workflow-only fields, written after the manager check above
+        self.sudo().write(
             {
                 "sales_closing_credit_override": True,
                 "sales_closing_override_reason": reason,

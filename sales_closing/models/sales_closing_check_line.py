@@ -3,6 +3,31 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.safe_eval import safe_eval
 
 from ..engine.checklist import fingerprint
+from ..tools import check_workflow_write
+
+# Set by the checklist's methods only (run, sign-offs, mark done, waive),
+# each after its own group check, in sudo: the sealed package records them.
+WORKFLOW_FIELDS = frozenset(
+    {
+        "period_id",
+        "kind_id",
+        "status",
+        "count",
+        "amount",
+        "res_model",
+        "res_domain",
+        "last_run",
+        "prepared_by_id",
+        "prepared_date",
+        "reviewed_by_id",
+        "reviewed_date",
+        "review_fingerprint",
+    }
+)
+# Set by closing managers only: how much the item blocks, who reviews it and
+# why it is waived (frozen once the item is waived).
+MANAGER_FIELDS = frozenset({"severity", "reviewer_id", "waiver_reason"})
+MANAGER_GROUP = "sales_closing.group_closing_manager"
 
 
 class SalesClosingCheckLine(models.Model):
@@ -11,6 +36,8 @@ class SalesClosingCheckLine(models.Model):
     _inherit = ["mail.thread"]
     _order = "period_id, sequence, id"
     _check_company_auto = True
+    _sales_closing_workflow_fields = WORKFLOW_FIELDS
+    _sales_closing_manager_fields = MANAGER_FIELDS
 
     period_id = fields.Many2one(
         "sales.closing.period", required=True, ondelete="cascade", index=True
@@ -79,6 +106,49 @@ class SalesClosingCheckLine(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------------
+    # Controls: the fields behind the buttons are refused to direct writes
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_control_write(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_control_write(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        if not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Checklist items are removed with their period only: "
+                    "waive a check instead."
+                )
+            )
+        return super().unlink()
+
+    def _check_control_write(self, vals):
+        check_workflow_write(self, vals, WORKFLOW_FIELDS)
+        if self.env.su:
+            return
+        check_workflow_write(
+            self, vals, MANAGER_FIELDS, allowed=self.env.user.has_group(MANAGER_GROUP)
+        )
+        if "waiver_reason" in vals and any(line.status == "waived" for line in self):
+            raise UserError(
+                self.env._("The reason of a waived check cannot be changed.")
+            )
+        closed = self.filtered(lambda line: line.period_id.state == "closed")
+        if closed:
+            raise UserError(
+                self.env._(
+                    "Period %s is closed: its checklist cannot change.",
+                    closed[0].period_id.name,
+                )
+            )
+
     @api.depends("severity", "status")
     def _compute_is_blocking_open(self):
         for line in self:
@@ -117,7 +187,9 @@ class SalesClosingCheckLine(models.Model):
                 values.update(
                     reviewed_by_id=False, reviewed_date=False, review_fingerprint=False
                 )
-            line.write(values)
+            # sudo: workflow-only fields; callers check the group first
+            # (period.action_run_checks: closing accountants)
+            line.sudo().write(values)
             if stale:
                 line.message_post(
                     body=self.env._(
@@ -154,7 +226,8 @@ class SalesClosingCheckLine(models.Model):
                         "%s is not OK or waived: it cannot be signed off.", line.name
                     )
                 )
-        self.write(
+        # sudo: workflow-only fields, written after the responsible check
+        self.sudo().write(
             {"prepared_by_id": self.env.uid, "prepared_date": fields.Datetime.now()}
         )
         return True
@@ -181,7 +254,8 @@ class SalesClosingCheckLine(models.Model):
                 raise AccessError(
                     self.env._("Only %s can review this item.", line.reviewer_id.name)
                 )
-            line.write(
+            # sudo: workflow-only fields, written after the reviewer check
+            line.sudo().write(
                 {
                     "reviewed_by_id": self.env.uid,
                     "reviewed_date": fields.Datetime.now(),
@@ -204,13 +278,23 @@ class SalesClosingCheckLine(models.Model):
         }
 
     def action_mark_done(self):
+        """The responsible (or a closing accountant) ticks a manual task."""
         self._check_not_blocked()
+        is_accountant = self.env.user.has_group(
+            "sales_closing.group_closing_accountant"
+        )
         for line in self:
             if not line.is_manual:
                 raise UserError(
                     self.env._("Only manual tasks are ticked by hand: %s", line.name)
                 )
-            line.status = "ok"
+            if line.user_id != self.env.user and not is_accountant:
+                raise AccessError(
+                    self.env._("Only %s can mark this task done.", line.user_id.name)
+                )
+        self.check_access("write")
+        # sudo: the status is a workflow-only field, written after the checks
+        self.sudo().write({"status": "ok"})
         return True
 
     def action_waive(self):
@@ -225,6 +309,7 @@ class SalesClosingCheckLine(models.Model):
                 raise UserError(
                     self.env._("Only a failed check can be waived: %s.", line.name)
                 )
-            line.status = "waived"
+            # sudo: workflow-only field, written after the manager check
+            line.sudo().status = "waived"
             line.period_id._log("waive", reason=line.waiver_reason, details=line.name)
         return True

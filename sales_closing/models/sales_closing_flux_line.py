@@ -3,8 +3,28 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from ..engine.flux import flux
+from ..tools import check_workflow_write
+
+# Computed by the flux analysis (run with the checks) only, in sudo.
+WORKFLOW_FIELDS = frozenset(
+    {
+        "period_id",
+        "dimension",
+        "name",
+        "key",
+        "current",
+        "previous",
+        "last_year",
+        "var_prev",
+        "var_prev_pct",
+        "var_ly",
+        "var_ly_pct",
+        "needs_explanation",
+    }
+)
 
 
 class SalesClosingFluxLine(models.Model):
@@ -19,6 +39,7 @@ class SalesClosingFluxLine(models.Model):
     _name = "sales.closing.flux.line"
     _description = "Closing Flux Analysis Line"
     _order = "period_id, dimension, needs_explanation desc, name"
+    _sales_closing_workflow_fields = WORKFLOW_FIELDS
 
     period_id = fields.Many2one(
         "sales.closing.period", required=True, ondelete="cascade", index=True
@@ -44,7 +65,45 @@ class SalesClosingFluxLine(models.Model):
     var_ly = fields.Monetary(string="Variance vs Last Year", readonly=True)
     var_ly_pct = fields.Float(string="% vs Last Year", readonly=True)
     needs_explanation = fields.Boolean(readonly=True)
-    explanation = fields.Text()
+    explanation = fields.Text(
+        help="Why the variance is what it is; required before the period "
+        "closes when the variance is material."
+    )
+
+    # ------------------------------------------------------------------
+    # Controls: closing accountants write the explanation, nothing else
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_workflow_write(self, vals, WORKFLOW_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_workflow_write(self, vals, WORKFLOW_FIELDS)
+        if "explanation" in vals:
+            # blank text explains nothing: it leaves the variance unexplained
+            vals = {**vals, "explanation": (vals["explanation"] or "").strip() or False}
+            if not self.env.su:
+                closed = self.filtered(lambda line: line.period_id.state == "closed")
+                if closed:
+                    raise UserError(
+                        self.env._(
+                            "Period %s is closed: its flux analysis cannot change.",
+                            closed[0].period_id.name,
+                        )
+                    )
+        return super().write(vals)
+
+    def unlink(self):
+        if not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Flux analysis lines are replaced by running the checks "
+                    "again; a material variance is cleared by explaining it."
+                )
+            )
+        return super().unlink()
 
     # ------------------------------------------------------------------
     @api.model
@@ -158,6 +217,8 @@ class SalesClosingFluxLine(models.Model):
                             else False,
                         }
                     )
-            period.flux_line_ids.unlink()
-            self.create(values)
+            # sudo: flux lines are written by this analysis only; callers
+            # check the group (period.action_run_checks: closing accountants)
+            period.flux_line_ids.sudo().unlink()
+            self.sudo().create(values)
         return True

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from ..tools import check_workflow_write
 
 RULE_SELECTION = [
     ("max_discount", "Maximum Discount"),
@@ -38,3 +40,31 @@ class SalesClosingOrderViolation(models.Model):
     decision_user_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     decision_date = fields.Datetime(string="Decided On", readonly=True)
     decision_reason = fields.Text(string="Reason", readonly=True)
+
+    # Recorded by sale.order._sales_closing_request_approval and decided by
+    # sale.order._sales_closing_decide only, both in sudo after their checks:
+    # a self-approved violation would let its order be confirmed.
+    _sales_closing_workflow_fields = frozenset(
+        {
+            "order_id",
+            "line_id",
+            "rule",
+            "value",
+            "limit",
+            "message",
+            "state",
+            "decision_user_id",
+            "decision_date",
+            "decision_reason",
+        }
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_workflow_write(self, vals, self._sales_closing_workflow_fields)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_workflow_write(self, vals, self._sales_closing_workflow_fields)
+        return super().write(vals)

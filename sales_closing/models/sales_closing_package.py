@@ -11,6 +11,7 @@ from odoo.tools import SQL
 
 from ..engine import aging as aging_engine
 from ..engine import package as package_engine
+from ..tools import safe_text
 
 SNAPSHOT_FORMAT = 1
 SEALED_FIELDS = {
@@ -607,19 +608,28 @@ class SalesClosingPackage(models.Model):
         self.ensure_one()
         data = self._snapshot_data()
         stream = io.BytesIO()
-        workbook = xlsxwriter.Workbook(stream, {"in_memory": True})
+        workbook = xlsxwriter.Workbook(
+            stream, {"in_memory": True, "strings_to_formulas": False}
+        )
         bold = workbook.add_format({"bold": True})
         money = workbook.add_format({"num_format": "#,##0.00"})
 
         def sheet(name, header, rows):
             worksheet = workbook.add_worksheet(name[:31])
-            worksheet.write_row(0, 0, header, bold)
+            for column, title in enumerate(header):
+                worksheet.write_string(0, column, safe_text(title), bold)
             for index, row in enumerate(rows, start=1):
                 for column, value in enumerate(row):
                     if isinstance(value, Decimal):
                         worksheet.write_number(index, column, float(value), money)
-                    else:
-                        worksheet.write(index, column, value)
+                    elif isinstance(value, (int, float)) and not isinstance(
+                        value, bool
+                    ):
+                        worksheet.write_number(index, column, value)
+                    elif value not in (None, False, ""):
+                        # names come from users (customers rename themselves
+                        # on the portal): text only, never a formula
+                        worksheet.write_string(index, column, safe_text(value))
             worksheet.set_column(0, len(header) - 1, 22)
 
         period = data["period"]

@@ -6,7 +6,23 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..tools import selection_label
+from ..tools import check_workflow_write, selection_label
+
+# Set by the close, reopen and run-checks methods only (after their group
+# checks, in sudo): a period set back to draft would lift the posting guards.
+WORKFLOW_FIELDS = frozenset(
+    {
+        "state",
+        "reopen_user_id",
+        "reopen_end_datetime",
+        "last_run",
+        "package_ids",
+        "lock_exception_ids",
+        "audit_log_ids",
+    }
+)
+# What the period covers: free while it is a draft without checklist.
+SCOPE_FIELDS = frozenset({"company_id", "date_from", "date_to", "kind"})
 
 
 class SalesClosingPeriod(models.Model):
@@ -15,6 +31,8 @@ class SalesClosingPeriod(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date_from desc, company_id"
     _check_company_auto = True
+    _sales_closing_workflow_fields = WORKFLOW_FIELDS
+    _sales_closing_scope_fields = SCOPE_FIELDS
 
     name = fields.Char(required=True, tracking=True)
     company_id = fields.Many2one(
@@ -114,6 +132,30 @@ class SalesClosingPeriod(models.Model):
             "This company already has a closing period with these dates.",
         ),
     ]
+
+    # ------------------------------------------------------------------
+    # Controls: state, reopening and scope are changed by the workflow only
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_workflow_write(self, vals, WORKFLOW_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_workflow_write(self, vals, WORKFLOW_FIELDS)
+        if SCOPE_FIELDS.intersection(vals) and not self.env.su:
+            started = self.filtered(
+                lambda p: p.state != "draft" or p.check_line_ids or p.flux_line_ids
+            )
+            if started:
+                check_workflow_write(started, vals, SCOPE_FIELDS)
+        return super().write(vals)
+
+    def unlink(self):
+        if not self.env.su and any(period.state != "draft" for period in self):
+            raise UserError(self.env._("Only a draft closing period can be deleted."))
+        return super().unlink()
 
     @api.depends("check_line_ids.status", "check_line_ids.severity", "state")
     def _compute_checklist_status(self):
@@ -257,7 +299,9 @@ class SalesClosingPeriod(models.Model):
                     continue
                 new_lines.append(kind._line_values(period))
         if new_lines:
-            self.env["sales.closing.check.line"].create(new_lines)
+            # sudo: checklist items are created by this workflow only (kind,
+            # severity, reviewer); callers check the group (action_run_checks)
+            self.env["sales.closing.check.line"].sudo().create(new_lines)
 
     def action_run_checks(self):
         self._check_can_run()
@@ -265,9 +309,11 @@ class SalesClosingPeriod(models.Model):
         for period in self:
             period.check_line_ids.filtered(lambda line: not line.is_manual)._run()
             period._compute_flux()
-            period.last_run = fields.Datetime.now()
+            # sudo: workflow-only fields, written after _check_can_run
+            values = {"last_run": fields.Datetime.now()}
             if period.state == "draft":
-                period.state = "in_progress"
+                values["state"] = "in_progress"
+            period.sudo().write(values)
         return True
 
     def _check_can_run(self):
@@ -342,7 +388,8 @@ class SalesClosingPeriod(models.Model):
             if action == "reclose":
                 revoked = period._revoke_lock_exceptions()
                 lock_values = {**lock_values, "revoked_lock_exceptions": revoked.ids}
-            period.state = "closed"
+            # sudo: workflow-only field, written after the manager check
+            period.sudo().state = "closed"
             period._log(action, details=str(lock_values))
             # sudo: packages are sealed records that only the close writes;
             # nobody, managers included, has create access on them.

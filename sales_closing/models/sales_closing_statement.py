@@ -9,7 +9,12 @@ from odoo.tools.misc import xlsxwriter
 
 from ..engine.aging import DEFAULT_BUCKETS, aging, bucket_labels
 from ..engine.statement import movement_kind, open_amount, statement
-from ..tools import selection_label, selection_labels
+from ..tools import (
+    check_workflow_write,
+    safe_text,
+    selection_label,
+    selection_labels,
+)
 
 # aging bucket label (engine) -> field of the statement
 AGING_FIELDS = dict(
@@ -18,6 +23,31 @@ AGING_FIELDS = dict(
         ("aging_current", "aging_1_30", "aging_31_60", "aging_61_90", "aging_90"),
         strict=True,
     )
+)
+# Written by the workflow only, in sudo: the figures by _generate, the
+# sending by action_send/action_reset_draft (closing accountants), the answer
+# by _portal_answer (the portal controller, after checking the access token).
+# A forged confirmation would be false closing evidence.
+WORKFLOW_FIELDS = frozenset(
+    {
+        "company_id",
+        "partner_id",
+        "period_id",
+        "date_from",
+        "date_to",
+        "state",
+        "opening_balance",
+        "invoice_amount",
+        "credit_note_amount",
+        "payment_amount",
+        "closing_balance",
+        "line_ids",
+        *AGING_FIELDS.values(),
+        "sent_date",
+        "answer_date",
+        "answered_by",
+        "dispute_comment",
+    }
 )
 
 
@@ -40,6 +70,7 @@ class SalesClosingStatement(models.Model):
     _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_to desc, partner_id, id"
     _check_company_auto = True
+    _sales_closing_workflow_fields = WORKFLOW_FIELDS
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -113,6 +144,29 @@ class SalesClosingStatement(models.Model):
         "confirmed or disputed the statement.",
     )
     dispute_comment = fields.Text(readonly=True, copy=False)
+
+    # ------------------------------------------------------------------
+    # Controls: figures, sending and answers are written by the workflow
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_workflow_write(self, vals, WORKFLOW_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_workflow_write(self, vals, WORKFLOW_FIELDS)
+        return super().write(vals)
+
+    def unlink(self):
+        if not self.env.su and any(stmt.state != "draft" for stmt in self):
+            raise UserError(
+                self.env._(
+                    "A statement sent to the customer is kept as closing "
+                    "evidence: only a draft can be deleted."
+                )
+            )
+        return super().unlink()
 
     @api.depends("partner_id", "date_from", "date_to")
     def _compute_name(self):
@@ -302,6 +356,7 @@ class SalesClosingStatement(models.Model):
         """Create the statements of ``partners`` (default: all with a balance
         or movements) for the dates; drafts of the same dates are replaced,
         partners whose statement was already sent are skipped."""
+        self._check_accountant()
         if date_from > date_to:
             raise UserError(self.env._("The statement must start before it ends."))
         if partners is not None:
@@ -315,18 +370,29 @@ class SalesClosingStatement(models.Model):
                 ("partner_id", "in", list(figures)),
             ]
         )
-        existing.filtered(lambda s: s.state == "draft").unlink()
+        # sudo: the figures and the replacement of drafts are this workflow's
+        # own (write() refuses them otherwise), after the accountant check
+        existing.filtered(lambda s: s.state == "draft").sudo().unlink()
         done = set(existing.exists().partner_id.ids)
         partner_records = self.env["res.partner"].browse(list(figures))
         period = period or self.env["sales.closing.period"]
-        return self.create(
-            [
-                self._prepare_vals(
-                    company, date_from, date_to, partner, figures[partner.id], period
-                )
-                for partner in partner_records
-                if partner.id not in done
-            ]
+        return (
+            self.sudo()
+            .create(
+                [
+                    self._prepare_vals(
+                        company,
+                        date_from,
+                        date_to,
+                        partner,
+                        figures[partner.id],
+                        period,
+                    )
+                    for partner in partner_records
+                    if partner.id not in done
+                ]
+            )
+            .sudo(False)
         )
 
     # ------------------------------------------------------------------
@@ -357,7 +423,8 @@ class SalesClosingStatement(models.Model):
             stmt.message_post_with_source(
                 template, subtype_xmlid="mail.mt_comment", message_type="comment"
             )
-        self.write(
+        # sudo: workflow-only fields, written after the accountant check
+        self.sudo().write(
             {
                 "state": "sent",
                 "sent_date": fields.Datetime.now(),
@@ -370,7 +437,8 @@ class SalesClosingStatement(models.Model):
 
     def action_reset_draft(self):
         self._check_accountant()
-        self.write({"state": "draft"})
+        # sudo: workflow-only field, written after the accountant check
+        self.sudo().write({"state": "draft"})
         return True
 
     def action_preview(self):
@@ -428,6 +496,8 @@ class SalesClosingStatement(models.Model):
         access token; ``author`` (default: the customer) signs the message.
         """
         self.ensure_one()
+        # the controller passes the record in sudo once the access token is
+        # checked; anybody else is refused by write() below
         if self.state == answer:
             return False  # idempotent: the answer is already recorded
         if self.state != "sent":
@@ -482,21 +552,26 @@ class SalesClosingStatement(models.Model):
         """The statement as an XLSX workbook (bytes)."""
         self.ensure_one()
         output = io.BytesIO()
-        book = xlsxwriter.Workbook(output, {"in_memory": True})
+        book = xlsxwriter.Workbook(
+            output, {"in_memory": True, "strings_to_formulas": False}
+        )
         sheet = book.add_worksheet(self.env._("Statement"))
         bold = book.add_format({"bold": True})
         money = book.add_format({"num_format": "#,##0.00"})
         money_bold = book.add_format({"num_format": "#,##0.00", "bold": True})
         day = book.add_format({"num_format": "yyyy-mm-dd"})
         kinds = selection_labels(self.env["sales.closing.statement.line"], "kind")
-        sheet.write(0, 0, self.env._("Customer Statement"), bold)
-        sheet.write(1, 0, self.company_id.name)
-        sheet.write(2, 0, self.env._("Customer"))
-        sheet.write(2, 1, self.partner_id.display_name)
-        sheet.write(3, 0, self.env._("Period"))
-        sheet.write(3, 1, f"{self.date_from} - {self.date_to}")
-        sheet.write(4, 0, self.env._("Currency"))
-        sheet.write(4, 1, self.currency_id.name)
+        # every text cell goes through write_string and safe_text: a name
+        # like "=HYPERLINK(...)" stays text, never a formula
+        text = sheet.write_string
+        text(0, 0, safe_text(self.env._("Customer Statement")), bold)
+        text(1, 0, safe_text(self.company_id.name))
+        text(2, 0, safe_text(self.env._("Customer")))
+        text(2, 1, safe_text(self.partner_id.display_name))
+        text(3, 0, safe_text(self.env._("Period")))
+        text(3, 1, safe_text(f"{self.date_from} - {self.date_to}"))
+        text(4, 0, safe_text(self.env._("Currency")))
+        text(4, 1, safe_text(self.currency_id.name))
         row = 6
         headers = [
             self.env._("Date"),
@@ -509,16 +584,16 @@ class SalesClosingStatement(models.Model):
             self.env._("Balance"),
         ]
         for col, title in enumerate(headers):
-            sheet.write(row, col, title, bold)
+            text(row, col, safe_text(title), bold)
         row += 1
-        sheet.write(row, 1, self.env._("Opening Balance"), bold)
+        text(row, 1, safe_text(self.env._("Opening Balance")), bold)
         sheet.write_number(row, 7, self.opening_balance, money_bold)
         for line in self.line_ids:
             row += 1
             sheet.write_datetime(row, 0, fields.Datetime.to_datetime(line.date), day)
-            sheet.write(row, 1, line.name or "")
-            sheet.write(row, 2, line.ref or "")
-            sheet.write(row, 3, kinds[line.kind])
+            text(row, 1, safe_text(line.name))
+            text(row, 2, safe_text(line.ref))
+            text(row, 3, safe_text(kinds[line.kind]))
             if line.date_maturity:
                 sheet.write_datetime(
                     row, 4, fields.Datetime.to_datetime(line.date_maturity), day
@@ -527,13 +602,13 @@ class SalesClosingStatement(models.Model):
             sheet.write_number(row, 6, line.credit, money)
             sheet.write_number(row, 7, line.balance, money)
         row += 1
-        sheet.write(row, 1, self.env._("Closing Balance"), bold)
+        text(row, 1, safe_text(self.env._("Closing Balance")), bold)
         sheet.write_number(row, 7, self.closing_balance, money_bold)
         row += 2
-        sheet.write(row, 0, self.env._("Aging at %s", self.date_to), bold)
+        text(row, 0, safe_text(self.env._("Aging at %s", self.date_to)), bold)
         for label, amount in self._aging_rows():
             row += 1
-            sheet.write(row, 0, label)
+            text(row, 0, safe_text(label))
             sheet.write_number(row, 1, amount, money)
         sheet.set_column(0, 0, 14)
         sheet.set_column(1, 3, 18)

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..tools import check_workflow_write
 
 
 class SalesClosingStatementLine(models.Model):
@@ -7,6 +10,22 @@ class SalesClosingStatementLine(models.Model):
     _name = "sales.closing.statement.line"
     _description = "Customer Statement Line"
     _order = "statement_id, sequence, id"
+    # the movements are written with their statement by its _generate only
+    _sales_closing_workflow_fields = frozenset(
+        {
+            "statement_id",
+            "sequence",
+            "date",
+            "name",
+            "ref",
+            "date_maturity",
+            "move_id",
+            "kind",
+            "debit",
+            "credit",
+            "balance",
+        }
+    )
 
     statement_id = fields.Many2one(
         "sales.closing.statement", required=True, ondelete="cascade", index=True
@@ -36,3 +55,20 @@ class SalesClosingStatementLine(models.Model):
         currency_field="currency_id",
         help="Receivable balance of the customer after this movement.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_workflow_write(self, vals, self._sales_closing_workflow_fields)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_workflow_write(self, vals, self._sales_closing_workflow_fields)
+        return super().write(vals)
+
+    def unlink(self):
+        if not self.env.su:
+            raise AccessError(
+                self.env._("Statement movements are removed with their statement.")
+            )
+        return super().unlink()
