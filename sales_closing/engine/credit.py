@@ -5,13 +5,18 @@ Documents are dicts with an ``amount`` in their own currency and the
 date (units of document currency per unit of company currency, as Odoo's
 ``currency_rate`` of a sales order; 1 for company-currency amounts).
 
-Exposure = open receivables + confirmed orders not yet invoiced + this
-order, all in company currency.  Pure Python, no Odoo import.
+Exposure = open receivables (posted, in company currency at the documents'
+own rates) + draft customer invoices and credit notes + what confirmed
+orders have still to invoice (taxes included) + this order, all in company
+currency.  An order line's invoiced quantity counts its draft invoices too
+(Odoo's ``qty_invoiced``), so an amount drafted on an invoice counts once,
+as a draft invoice, never again as the order's.  Pure Python, no Odoo import.
 """
 
 from datetime import date, datetime
 
 PRECISION = 2
+PARTS = ("receivables", "draft_invoices", "uninvoiced_orders", "current_order")
 
 
 def to_company(amount, rate):
@@ -27,10 +32,69 @@ def total(documents):
     return sum(to_company(doc["amount"], doc.get("rate", 1.0)) for doc in documents)
 
 
-def exposure(receivables, uninvoiced_orders, current_order=None):
-    """Return the parts of the exposure and their ``total``, rounded to cents."""
+def round_quantity(quantity, rounding):
+    """``quantity`` rounded half-up to a multiple of ``rounding`` (a UoM's)."""
+    rounding = float(rounding or 0.0)
+    if rounding <= 0:
+        return float(quantity)
+    steps = abs(float(quantity)) / rounding
+    rounded = int(steps + 0.5 + 1e-9) * rounding
+    return rounded if quantity >= 0 else -rounded
+
+
+def uninvoiced_quantity(line):
+    """Quantity of an order line that its customer has yet to be invoiced.
+
+    ``line`` holds ``ordered``, ``delivered``, ``invoiced`` (net of credit
+    notes, drafts included), ``to_invoice`` (Odoo's ``qty_to_invoice``),
+    ``policy`` (``"order"`` or ``"delivery"``), ``stock`` (delivered by stock
+    moves), ``pending`` (some of its stock moves are still to be done) and
+    the UoM ``rounding``.
+
+    The ordered quantity, or the delivered one if larger on a line invoiced
+    on delivery, minus the invoiced one.  Once a line delivered by stock
+    moves has nothing left to deliver (all moves done or cancelled, returns
+    included), what Odoo will still invoice (``to_invoice``): a cancelled
+    backorder or a return before the invoice no longer counts, a return
+    after it counts as the credit note to come (negative).
+    """
+    quantity = float(line.get("ordered") or 0.0)
+    if line.get("policy") == "delivery":
+        quantity = max(quantity, float(line.get("delivered") or 0.0))
+    left = round_quantity(
+        quantity - float(line.get("invoiced") or 0.0), line.get("rounding")
+    )
+    if left and line.get("stock") and not line.get("pending"):
+        left = float(line.get("to_invoice") or 0.0)
+    return left
+
+
+def uninvoiced_amount(line):
+    """Taxes included amount (order currency) of ``uninvoiced_quantity``.
+
+    ``line`` also holds ``price_total`` (the line's total, taxes and discount
+    included) and ``price_unit_taxinc`` (its unit price so, for lines ordered
+    in zero quantity such as down payments).
+    """
+    quantity = uninvoiced_quantity(line)
+    if not quantity:
+        return 0.0
+    ordered = float(line.get("ordered") or 0.0)
+    if ordered:
+        return float(line.get("price_total") or 0.0) * quantity / ordered
+    return float(line.get("price_unit_taxinc") or 0.0) * quantity
+
+
+def exposure(receivables, uninvoiced_orders, current_order=None, draft_invoices=()):
+    """Return the parts of the exposure and their ``total``, rounded to cents.
+
+    Parts: ``receivables``, ``draft_invoices``, ``uninvoiced_orders`` and
+    ``current_order``, each a list of documents (``current_order`` one or
+    None).
+    """
     parts = {
         "receivables": total(receivables),
+        "draft_invoices": total(draft_invoices),
         "uninvoiced_orders": total(uninvoiced_orders),
         "current_order": total([current_order]) if current_order else 0.0,
     }

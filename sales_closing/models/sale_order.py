@@ -77,8 +77,34 @@ class SaleOrder(models.Model):
         string="Credit Exposure",
         compute="_compute_sales_closing_credit",
         currency_field="sales_closing_currency_id",
-        help="Open receivables + confirmed orders not yet invoiced of the "
-        "customer + this order while it is a quotation, in company currency.",
+        help="Open receivables + draft invoices + confirmed orders not yet "
+        "invoiced (taxes included) of the customer + this order while it is a "
+        "quotation, in company currency.",
+    )
+    sales_closing_exposure_receivables = fields.Monetary(
+        string="Open Receivables",
+        compute="_compute_sales_closing_credit",
+        currency_field="sales_closing_currency_id",
+    )
+    sales_closing_exposure_drafts = fields.Monetary(
+        string="Draft Invoices",
+        compute="_compute_sales_closing_credit",
+        currency_field="sales_closing_currency_id",
+    )
+    sales_closing_exposure_orders = fields.Monetary(
+        string="Orders Not Invoiced",
+        compute="_compute_sales_closing_credit",
+        currency_field="sales_closing_currency_id",
+        help="What the customer's confirmed orders have still to invoice, "
+        "taxes included: the ordered quantity (or the delivered one if "
+        "larger) less the invoiced one, at the orders' rates.",
+    )
+    sales_closing_exposure_current = fields.Monetary(
+        string="This Order",
+        compute="_compute_sales_closing_credit",
+        currency_field="sales_closing_currency_id",
+        help="This order's total while it is a quotation; once confirmed it "
+        "counts in the orders not invoiced.",
     )
     sales_closing_credit_limit = fields.Monetary(
         string="Credit Limit",
@@ -132,23 +158,44 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     # Credit exposure
     # ------------------------------------------------------------------
-    def _sales_closing_credit_figures(self):
-        """``{order: {"exposure": {...}, "limit": x, "overdue": [...]}}``."""
-        partners = self.partner_id.commercial_partner_id
+    def _sales_closing_credit_partner(self):
+        """The commercial entity billed for this order, whose credit it uses."""
+        self.ensure_one()
+        return (self.partner_invoice_id or self.partner_id).commercial_partner_id
+
+    def _sales_closing_credit_figures(self, batch=False):
+        """``{order: {"exposure": {...}, "limit": x, "overdue": [...]}}``.
+
+        With ``batch``, the orders are confirmed together: each one's
+        exposure also counts the quotations of the same customer and
+        company before it in ``self``.
+        """
+        partners = self.env["res.partner"]
+        for order in self:
+            partners |= order._sales_closing_credit_partner()
         data = partners._sales_closing_credit_data(self.company_id)
         result = {}
+        earlier = {}
         for order in self:
             company = order.company_id
-            commercial = order.partner_id.commercial_partner_id
+            commercial = order._sales_closing_credit_partner()
             parts = data.get((commercial.id, company.id), {})
             current = None
+            orders = parts.get("orders", [])
             if order.state in ("draft", "sent"):
                 current = {"amount": order.amount_total, "rate": order.currency_rate}
+                if batch:
+                    key = (commercial.id, company.id)
+                    orders = orders + earlier.get(key, [])
+                    earlier.setdefault(key, []).append(current)
             # sudo: the credit limit is readable by accountants only
             limit = commercial.sudo().with_company(company).credit_limit
             result[order] = {
                 "exposure": credit_engine.exposure(
-                    parts.get("receivables", []), parts.get("orders", []), current
+                    parts.get("receivables", []),
+                    orders,
+                    current,
+                    draft_invoices=parts.get("drafts", []),
                 ),
                 "limit": limit,
                 "overdue": credit_engine.overdue(
@@ -159,11 +206,23 @@ class SaleOrder(models.Model):
             }
         return result
 
-    @api.depends("partner_id", "company_id", "amount_total", "currency_rate", "state")
+    @api.depends(
+        "partner_id",
+        "partner_invoice_id",
+        "company_id",
+        "amount_total",
+        "currency_rate",
+        "state",
+    )
     def _compute_sales_closing_credit(self):
         figures = self.filtered("partner_id")._sales_closing_credit_figures()
         for order in self:
             figure = figures.get(order)
+            exposure = figure["exposure"] if figure else {}
+            order.sales_closing_exposure_receivables = exposure.get("receivables", 0)
+            order.sales_closing_exposure_drafts = exposure.get("draft_invoices", 0)
+            order.sales_closing_exposure_orders = exposure.get("uninvoiced_orders", 0)
+            order.sales_closing_exposure_current = exposure.get("current_order", 0)
             if not figure:
                 order.sales_closing_exposure = 0.0
                 order.sales_closing_credit_limit = 0.0
@@ -194,11 +253,11 @@ class SaleOrder(models.Model):
         errors = []
         if not orders:
             return errors
-        figures = orders._sales_closing_credit_figures()
+        figures = orders._sales_closing_credit_figures(batch=True)
         for order in orders:
             figure = figures[order]
             company = order.company_id
-            partner = order.partner_id.commercial_partner_id
+            partner = order._sales_closing_credit_partner()
             exposure = figure["exposure"]
             if credit_engine.over_limit(exposure["total"], figure["limit"]):
 
@@ -209,12 +268,14 @@ class SaleOrder(models.Model):
                     self.env._(
                         "Order %(order)s: the credit exposure of %(partner)s is "
                         "%(exposure)s (open receivables %(receivables)s + "
-                        "confirmed orders not invoiced %(orders)s + this order "
-                        "%(current)s), above the credit limit of %(limit)s.",
+                        "draft invoices %(drafts)s + confirmed orders not "
+                        "invoiced %(orders)s + this order %(current)s), above "
+                        "the credit limit of %(limit)s.",
                         order=order.name,
                         partner=partner.display_name,
                         exposure=money(exposure["total"]),
                         receivables=money(exposure["receivables"]),
+                        drafts=money(exposure["draft_invoices"]),
                         orders=money(exposure["uninvoiced_orders"]),
                         current=money(exposure["current_order"]),
                         limit=money(figure["limit"]),

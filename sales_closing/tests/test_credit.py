@@ -111,3 +111,79 @@ class TestCredit(OrderRulesCase):
         # the override was used up: the next order is blocked again
         with self.assertRaisesRegex(UserError, "Rule Customer"):
             self._no_tax(self._order(price=10.0)).action_confirm()
+
+    def test_undelivered_confirmed_order_counts_in_exposure(self):
+        """Issue #16: an order invoiced on delivery counts before it ships."""
+        self.customer.credit_limit = 300.0
+        storable = self.env["product.product"].create(
+            {
+                "name": "Storable Good",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 100.0,
+                "invoice_policy": "delivery",
+                "taxes_id": False,
+            }
+        )
+        self.product = storable
+        first = self._no_tax(self._order(qty=2, price=100.0))
+        first.action_confirm()
+        self.assertEqual(first.state, "sale")
+        self.assertEqual(first.order_line.qty_delivered, 0.0)
+        self.assertAlmostEqual(self.customer.sales_closing_exposure, 200.0)
+        second = self._no_tax(self._order(qty=2, price=100.0))
+        self.assertAlmostEqual(second.sales_closing_exposure, 400.0)
+        self.assertTrue(second.sales_closing_over_limit)
+        with self.assertRaisesRegex(UserError, "Rule Customer.*400.00.*300.00"):
+            second.action_confirm()
+        self.assertEqual(second.state, "draft")
+
+    def test_exposure_parts_and_batch_confirmation(self):
+        """Parts on partner and order; quotations confirmed together add up."""
+        self.customer.credit_limit = 300.0
+        self._invoice(50.0)
+        draft = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Draft", "price_unit": 30.0, "tax_ids": False}
+                    )
+                ],
+            }
+        )
+        self.assertEqual(draft.state, "draft")
+        confirmed = self._no_tax(self._order(price=100.0))
+        confirmed.action_confirm()
+        contact = self.env["res.partner"].create(
+            {"name": "Buyer", "parent_id": self.customer.id}
+        )
+        first = self._no_tax(self._order(price=70.0, partner=contact))
+        second = self._no_tax(self._order(price=70.0))
+        self.assertEqual(
+            (
+                first.sales_closing_exposure_receivables,
+                first.sales_closing_exposure_drafts,
+                first.sales_closing_exposure_orders,
+                first.sales_closing_exposure_current,
+                first.sales_closing_exposure,
+            ),
+            (50.0, 30.0, 100.0, 70.0, 250.0),
+        )
+        self.assertEqual(
+            (
+                contact.sales_closing_exposure_receivables,
+                contact.sales_closing_exposure_drafts,
+                contact.sales_closing_exposure_orders,
+                contact.sales_closing_exposure,
+            ),
+            (50.0, 30.0, 100.0, 180.0),
+        )
+        # each alone fits (250 <= 300), both together do not (250 + 70)
+        self.assertFalse(second.sales_closing_over_limit)
+        with self.assertRaisesRegex(UserError, f"{second.name}.*320.00.*300.00"):
+            (first | second).action_confirm()
+        self.assertEqual((first | second).mapped("state"), ["draft", "draft"])
+        first.action_confirm()
+        self.assertEqual(first.state, "sale")
