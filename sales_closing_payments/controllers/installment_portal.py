@@ -22,7 +22,7 @@ from odoo.addons.account_payment.controllers.portal import PortalAccount
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.sales_closing.tools import selection_label
 
-from .portal_payment_key import claim_portal_payment
+from .portal_payment_key import check_portal_payment_kwargs, claim_portal_payment
 
 
 class SalesClosingInstallmentPayment(PaymentPortal):
@@ -34,6 +34,7 @@ class SalesClosingInstallmentPayment(PaymentPortal):
             return super()._process_transaction(
                 partner_id, currency_id, invoice_ids, payment_reference, **kwargs
             )
+        check_portal_payment_kwargs(kwargs)
         # sudo: the invoice access was checked by the route (access token)
         invoice = request.env["account.move"].sudo().browse(invoice_ids)
         amount = payment_utils.to_major_currency_units(

@@ -11,6 +11,7 @@ instead of charging again. The order and invoice payment routes both call
 context.
 """
 
+import math
 from datetime import timedelta
 
 from odoo import fields
@@ -23,6 +24,46 @@ from odoo.addons.payment.controllers import portal as payment_portal
 #: A draft portal transaction older than this is taken as abandoned.
 ABANDONED_AFTER_HOURS = 1
 KEY_CONTEXT = "sales_closing_portal_payment_key"
+#: The ids a payment request names, checked before anything uses them.
+ID_KWARGS = ("provider_id", "payment_method_id", "token_id")
+
+
+def check_portal_payment_kwargs(kwargs):
+    """Refuse a payment request whose ids or amount are junk.
+
+    ``provider_id`` (required), ``payment_method_id`` and ``token_id`` must be
+    integers, the provider an enabled or test one; ``amount`` a finite number
+    not below zero. Raises ValidationError (a client error, never an internal
+    one) otherwise; returns the provider (sudo).
+    """
+    env = request.env
+    invalid = ValidationError(env._("The provided parameters are invalid."))
+    ids = {}
+    for name in ID_KWARGS:
+        value = kwargs.get(name)
+        if value in (None, False, "") and name != "provider_id":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise invalid
+        try:
+            ids[name] = int(value)
+        except (TypeError, ValueError, OverflowError):
+            raise invalid from None
+        if not 0 < ids[name] < 2**31:
+            raise invalid
+    amount = kwargs.get("amount")
+    if amount not in (None, False, ""):
+        try:
+            amount = float(amount)
+        except (TypeError, ValueError, OverflowError):
+            raise invalid from None
+        if not math.isfinite(amount) or amount < 0:
+            raise invalid
+    # sudo: the portal customer may not read providers; only existence is checked
+    provider = env["payment.provider"].sudo().browse(ids["provider_id"]).exists()
+    if not provider or provider.state == "disabled":
+        raise invalid
+    return provider
 
 
 def claim_portal_payment(base_key, kwargs, refusal):
@@ -42,10 +83,11 @@ def claim_portal_payment(base_key, kwargs, refusal):
         base_key,
         stale_before=fields.Datetime.now() - timedelta(hours=ABANDONED_AFTER_HOURS),
     )
+    provider = check_portal_payment_kwargs(kwargs)
     if (
         existing.state == "draft"
         and kwargs.get("flow") != "token"
-        and existing.provider_id.id == int(kwargs.get("provider_id") or 0)
+        and existing.provider_id == provider
     ):
         # the same payment asked again (double click, second tab, retry)
         return existing._get_processing_values()

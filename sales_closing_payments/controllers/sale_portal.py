@@ -9,7 +9,7 @@ from odoo.http import request
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.sale.controllers.portal import PaymentPortal
 
-from .portal_payment_key import claim_portal_payment
+from .portal_payment_key import check_portal_payment_kwargs, claim_portal_payment
 
 
 class SalesClosingOrderPayment(PaymentPortal):
@@ -25,6 +25,7 @@ class SalesClosingOrderPayment(PaymentPortal):
             return super().portal_order_transaction(order_id, access_token, **kwargs)
         if kwargs.get("is_validation") or not kwargs.get("amount"):
             return super().portal_order_transaction(order_id, access_token, **kwargs)
+        check_portal_payment_kwargs(kwargs)
         logged_in = not request.env.user._is_public()
         partner = (
             request.env.user.partner_id if logged_in else order_sudo.partner_invoice_id

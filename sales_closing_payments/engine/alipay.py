@@ -19,19 +19,23 @@ Certificate mode (``app_cert_sn`` / ``alipay_root_cert_sn``) is not covered.
 """
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from .common import (
+    BASE64_PATTERN,
     STATUS_AMOUNT_MISMATCH,
     STATUS_BAD_SIGNATURE,
     STATUS_CURRENCY_MISMATCH,
     STATUS_NOT_PAID,
     STATUS_OK,
     STATUS_REPLAY,
+    STATUS_UNKNOWN_PROVIDER,
     STATUS_UNKNOWN_REFERENCE,
     UTC,
     PaymentEngineError,
+    field_problem,
     format_amount,
     rsa_sha256_sign,
     rsa_sha256_verify,
@@ -491,6 +495,56 @@ def parse_response(body_json, method, alipay_public_key_pem):
 # --------------------------------------------------------------------------
 
 
+#: Bounds of an asynchronous notification (Alipay's documented field formats,
+#: with room to spare): checked before any lookup, so that nothing longer or of
+#: another shape reaches the database, the cache or a log.
+MAX_NOTIFICATION_FIELDS = 64
+MAX_FIELD_NAME = 64
+MAX_FIELD_VALUE = 4096
+FIELD_NAME_PATTERN = re.compile(r"[A-Za-z0-9_]+")
+NOTIFICATION_FORMATS = {
+    # name: (max length, pattern, required)
+    "app_id": (32, re.compile(r"[0-9]+"), True),
+    "notify_id": (128, re.compile(r"[0-9A-Za-z_\-]+"), False),
+    # Alipay: 64 characters at most; Odoo references are printable ASCII
+    "out_trade_no": (64, re.compile(r"[\x21-\x7e]+"), False),
+    "trade_no": (64, re.compile(r"[0-9A-Za-z_\-]+"), False),
+    "trade_status": (32, re.compile(r"[A-Z_]+"), False),
+    "notify_type": (64, re.compile(r"[a-z_]+"), False),
+    "total_amount": (16, re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?"), False),
+    "refund_fee": (16, re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?"), False),
+    "trans_currency": (3, re.compile(r"[A-Z]{3}"), False),
+    "currency": (3, re.compile(r"[A-Z]{3}"), False),
+    "seller_id": (32, re.compile(r"[0-9]+"), False),
+    "sign_type": (8, re.compile(r"[A-Z0-9]+"), False),
+    "sign": (1024, BASE64_PATTERN, True),
+}
+
+
+def notification_problem(params):
+    """Why ``params`` cannot be an Alipay asynchronous notification; None if they
+    can. Only the shape is checked (number, names and lengths of the fields, the
+    format of the keys), not the signature."""
+    if not isinstance(params, dict):
+        return "not a form"
+    if len(params) > MAX_NOTIFICATION_FIELDS:
+        return f"more than {MAX_NOTIFICATION_FIELDS} fields"
+    for name, value in params.items():
+        if (
+            not isinstance(name, str)
+            or len(name) > MAX_FIELD_NAME
+            or not FIELD_NAME_PATTERN.fullmatch(name)
+        ):
+            return "a field name of an unexpected format"
+        if not isinstance(value, str) or len(value) > MAX_FIELD_VALUE:
+            return f"{name}: longer than {MAX_FIELD_VALUE} characters"
+    for name, (max_length, pattern, required) in NOTIFICATION_FORMATS.items():
+        problem = field_problem(name, params.get(name), max_length, pattern, required)
+        if problem:
+            return problem
+    return None
+
+
 def is_refund_notification(params):
     """Tell whether a notification reports a refund (refund_fee present).
 
@@ -506,20 +560,33 @@ def notification_currency(params):
     return params.get("trans_currency") or params.get("currency") or DEFAULT_CURRENCY
 
 
+def seller_matches(params, seller_id):
+    """Tell whether the notification is for the seller account ``seller_id``
+    (Alipay's PID, 2088...); always True when no seller is configured."""
+    if not seller_id:
+        return True
+    return (params.get("seller_id") or "").strip() == str(seller_id).strip()
+
+
 def check_notification(params, expected, seen_notify_ids, alipay_public_key_pem):
     """Classify an asynchronous payment notification.
 
     ``expected`` is a dict with ``out_trade_no``, ``total_amount`` (Decimal),
     ``currency`` and ``app_id`` of the transaction the notification claims to be about,
-    or None when no such transaction exists. ``seen_notify_ids`` is a container of the
+    and optionally ``seller_id`` (the merchant's PID; when given, a notification
+    for another seller is 'unknown_provider'), or None when no such transaction
+    exists. ``seen_notify_ids`` is a container of the
     ``notify_id`` values already processed (it is not modified: record the id once the
     notification has been applied).
 
-    Returns one of 'bad_signature', 'replay', 'unknown_reference', 'amount_mismatch',
-    'currency_mismatch', 'not_paid' or 'ok', checked in that order.
+    Returns one of 'bad_signature', 'unknown_provider', 'replay',
+    'unknown_reference', 'amount_mismatch', 'currency_mismatch', 'not_paid' or
+    'ok', checked in that order.
     """
     if not verify_notification(params, alipay_public_key_pem):
         return STATUS_BAD_SIGNATURE
+    if not seller_matches(params, (expected or {}).get("seller_id")):
+        return STATUS_UNKNOWN_PROVIDER
     notify_id = params.get("notify_id")
     if notify_id and notify_id in seen_notify_ids:
         return STATUS_REPLAY

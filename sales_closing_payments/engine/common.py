@@ -8,6 +8,7 @@ payment provider.
 import base64
 import binascii
 import functools
+import re
 import textwrap
 from datetime import timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -31,6 +32,12 @@ STATUS_CURRENCY_MISMATCH = "currency_mismatch"
 STATUS_REPLAY = "replay"
 STATUS_NOT_PAID = "not_paid"
 STATUS_STALE = "stale"
+#: No active provider has the account the notification names (or, for Alipay, the
+#: seller account differs from the configured one).
+STATUS_UNKNOWN_PROVIDER = "unknown_provider"
+#: The request does not have the shape of a notification of the gateway (a key
+#: of a wrong format or length, an over-long body): refused before any lookup.
+STATUS_MALFORMED = "malformed"
 
 STATUS_MESSAGES = {
     STATUS_OK: "The notification is authentic and confirms the payment.",
@@ -55,6 +62,14 @@ STATUS_MESSAGES = {
     STATUS_STALE: (
         "The notification timestamp is too far from the current time; it was ignored."
     ),
+    STATUS_UNKNOWN_PROVIDER: (
+        "No active provider has the merchant account of the notification; it was "
+        "ignored."
+    ),
+    STATUS_MALFORMED: (
+        "The request does not have the format of a notification of the gateway; "
+        "it was ignored."
+    ),
 }
 
 
@@ -65,6 +80,40 @@ def status_message(status):
 
 class PaymentEngineError(Exception):
     """Base class of the errors raised by the payment engines."""
+
+
+# --------------------------------------------------------------------------
+# Shape of what the internet sends to the notification endpoints
+# --------------------------------------------------------------------------
+
+#: Base64 text (signatures, ciphertexts).
+BASE64_PATTERN = re.compile(r"[A-Za-z0-9+/=\s]*")
+
+
+def field_problem(name, value, max_length, pattern=None, required=False):
+    """Why ``value`` cannot be the gateway's field ``name``; None when it can.
+
+    ``value`` must be text of at most ``max_length`` characters matching
+    ``pattern`` (a compiled regular expression matched in full) when given;
+    None or '' is refused only when ``required``.
+    """
+    if value is None or value == "":
+        return f"{name}: missing" if required else None
+    if not isinstance(value, str):
+        return f"{name}: not text"
+    if len(value) > max_length:
+        return f"{name}: longer than {max_length} characters"
+    if pattern is not None and not pattern.fullmatch(value):
+        return f"{name}: unexpected characters"
+    return None
+
+
+def truncate(value, max_length):
+    """``value`` as text of at most ``max_length`` characters (None stays None)."""
+    if value is None or value is False:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text[:max_length]
 
 
 # --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ Amounts are integer fen (1 CNY = 100 fen).
 import base64
 import binascii
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .common import (
+    BASE64_PATTERN,
     STATUS_AMOUNT_MISMATCH,
     STATUS_BAD_SIGNATURE,
     STATUS_CURRENCY_MISMATCH,
@@ -34,6 +36,7 @@ from .common import (
     STATUS_UNKNOWN_REFERENCE,
     UTC,
     PaymentEngineError,
+    field_problem,
     load_public_key,
     rsa_sha256_sign,
     rsa_sha256_verify,
@@ -334,6 +337,77 @@ def signature_status(
     return STATUS_OK
 
 
+#: Bounds of a notification (WeChat Pay's documented formats, with room to
+#: spare), checked before any lookup.
+MAX_NOTIFICATION_BODY = 32768
+#: AEAD_AES_256_GCM: WeChat Pay's nonces are 12 characters (96 bits).
+RESOURCE_NONCE_LENGTH = 12
+HEADER_FORMATS = {
+    # header: (max length, pattern)
+    HEADER_SERIAL: (64, re.compile(r"[0-9A-Za-z_]+")),
+    HEADER_TIMESTAMP: (12, re.compile(r"[0-9]+")),
+    HEADER_NONCE: (64, re.compile(r"[0-9A-Za-z_\-]+")),
+    HEADER_SIGNATURE: (1024, BASE64_PATTERN),
+}
+ENVELOPE_FORMATS = {
+    "id": (64, re.compile(r"[0-9A-Za-z_\-]+")),
+    "event_type": (64, re.compile(r"[A-Z_.]+")),
+    "resource_type": (64, re.compile(r"[a-z_\-]+")),
+}
+
+
+def notification_problem(headers, body):
+    """Why ``headers`` and ``body`` cannot be a WeChat Pay notification; None if
+    they can. Only the shape is checked (signature headers, the envelope and its
+    encrypted resource), not the signature."""
+    if isinstance(body, bytes):
+        if len(body) > MAX_NOTIFICATION_BODY:
+            return f"body: longer than {MAX_NOTIFICATION_BODY} bytes"
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return "body: not UTF-8"
+    if not isinstance(body, str) or len(body) > MAX_NOTIFICATION_BODY:
+        return f"body: longer than {MAX_NOTIFICATION_BODY} bytes"
+    for name, (max_length, pattern) in HEADER_FORMATS.items():
+        problem = field_problem(
+            name, _header(headers, name), max_length, pattern, required=True
+        )
+        if problem:
+            return problem
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return "body: not JSON"
+    if not isinstance(envelope, dict):
+        return "body: not a JSON object"
+    for name, (max_length, pattern) in ENVELOPE_FORMATS.items():
+        problem = field_problem(name, envelope.get(name), max_length, pattern)
+        if problem:
+            return problem
+    return resource_problem(envelope.get("resource"))
+
+
+def resource_problem(resource):
+    """Why ``resource`` cannot be an encrypted resource; None if it can."""
+    if not isinstance(resource, dict):
+        return "resource: not an object"
+    if resource.get("algorithm") != AEAD_ALGORITHM:
+        return "resource: unsupported algorithm"
+    nonce = resource.get("nonce")
+    if not isinstance(nonce, str) or len(nonce) != RESOURCE_NONCE_LENGTH:
+        return f"resource: nonce not of {RESOURCE_NONCE_LENGTH} characters"
+    return field_problem(
+        "resource.associated_data", resource.get("associated_data"), 64
+    ) or field_problem(
+        "resource.ciphertext",
+        resource.get("ciphertext"),
+        MAX_NOTIFICATION_BODY,
+        BASE64_PATTERN,
+        required=True,
+    )
+
+
 def verify_signature(
     headers, body, platform_public_keys, now=None, max_skew=DEFAULT_MAX_SKEW
 ):
@@ -401,16 +475,24 @@ def decrypt_resource_bytes(resource, api_v3_key):
     key = _api_v3_key_bytes(api_v3_key)
     try:
         ciphertext = base64.b64decode(resource.get("ciphertext") or "", validate=True)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, TypeError):
         raise WeChatPayError("The resource ciphertext is not valid base64.") from None
-    nonce = (resource.get("nonce") or "").encode("utf-8")
+    nonce = resource.get("nonce")
     associated_data = resource.get("associated_data")
+    if not isinstance(nonce, str) or len(nonce) != RESOURCE_NONCE_LENGTH:
+        # AES-GCM refuses other lengths with a ValueError: a malformed resource
+        raise WeChatPayError(
+            f"The resource nonce is not of {RESOURCE_NONCE_LENGTH} characters."
+        )
+    if associated_data is not None and not isinstance(associated_data, str):
+        raise WeChatPayError("The resource associated data is not text.")
+    nonce = nonce.encode("utf-8")
     aad = associated_data.encode("utf-8") if associated_data else None
-    if not nonce or len(ciphertext) < 16:
+    if len(nonce) != RESOURCE_NONCE_LENGTH or len(ciphertext) < 16:
         raise WeChatPayError("The encrypted resource is incomplete.")
     try:
         return AESGCM(key).decrypt(nonce, ciphertext, aad)
-    except InvalidTag:
+    except (InvalidTag, ValueError):
         raise WeChatPayError(
             "The resource could not be decrypted: wrong APIv3 key or tampered data."
         ) from None
@@ -424,9 +506,12 @@ def decrypt_resource(resource, api_v3_key):
     """
     plaintext = decrypt_resource_bytes(resource, api_v3_key)
     try:
-        return json.loads(plaintext.decode("utf-8"))
+        decrypted = json.loads(plaintext.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise WeChatPayError("The decrypted resource is not valid JSON.") from None
+    if not isinstance(decrypted, dict):
+        raise WeChatPayError("The decrypted resource is not a JSON object.")
+    return decrypted
 
 
 def open_notification(body, api_v3_key):
@@ -507,13 +592,14 @@ CERT_DECRYPTION = "decryption"
 CERT_BAD_SIGNATURE = "bad_signature"
 CERT_STALE = "stale"
 CERT_NONE_VALID = "no_valid_certificate"
+CERT_UNTRUSTED = "untrusted"
 
 
 class WeChatPayCertificateError(WeChatPayError):
     """A platform certificate download that cannot be used or trusted.
 
     ``reason`` is one of CERT_MALFORMED, CERT_DECRYPTION, CERT_BAD_SIGNATURE,
-    CERT_STALE or CERT_NONE_VALID; the message gives the detail.
+    CERT_STALE, CERT_NONE_VALID or CERT_UNTRUSTED; the message gives the detail.
     """
 
     def __init__(self, reason, message):
@@ -523,12 +609,26 @@ class WeChatPayCertificateError(WeChatPayError):
 
 @dataclass(frozen=True)
 class PlatformCertificate:
-    """One decrypted platform certificate of the ``data`` list (times in UTC)."""
+    """One decrypted platform certificate of the ``data`` list (times in UTC).
+
+    ``not_before`` / ``not_after`` are the certificate's own X.509 validity
+    (None when not read), which may be narrower than the announced times.
+    """
 
     serial_no: str
     effective_time: datetime
     expire_time: datetime
     pem: str
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+
+
+def _in_force(certificate, moment):
+    """Tell whether ``certificate`` is in force at ``moment`` by the announced
+    times and by its own X.509 validity."""
+    start = max(filter(None, (certificate.effective_time, certificate.not_before)))
+    end = min(filter(None, (certificate.expire_time, certificate.not_after)))
+    return start <= moment < end
 
 
 def certificates_request():
@@ -632,7 +732,9 @@ def _certificate_entry(item, key):
             f"Certificate {serial_no}: the decrypted certificate has the serial "
             f"{info[0]}.",
         )
-    return PlatformCertificate(serial_no, effective_time, expire_time, pem)
+    return PlatformCertificate(
+        serial_no, effective_time, expire_time, pem, info[1], info[2]
+    )
 
 
 def decrypt_certificates(body, api_v3_key):
@@ -670,9 +772,7 @@ def choose_certificate(certificates, now=None):
     """
     moment = _as_datetime(now)
     in_force = [
-        certificate
-        for certificate in certificates
-        if certificate.effective_time <= moment < certificate.expire_time
+        certificate for certificate in certificates if _in_force(certificate, moment)
     ]
     if not in_force:
         raise WeChatPayCertificateError(
@@ -681,37 +781,113 @@ def choose_certificate(certificates, now=None):
     return max(in_force, key=lambda c: (c.effective_time, c.expire_time))
 
 
+def _same_serial(first, second):
+    """Tell whether two serials (hexadecimal or PUB_KEY_ID_...) are the same."""
+    first, second = str(first or "").strip(), str(second or "").strip()
+    if not first or not second:
+        return False
+    try:
+        return int(first, 16) == int(second, 16)
+    except ValueError:
+        return first.upper() == second.upper()
+
+
+def trusted_keys(keys, now=None):
+    """The keys of ``keys`` ({serial: PEM}) that can vouch for a download at ``now``.
+
+    A WeChat Pay public key (no certificate) does not expire; a certificate
+    counts only within its own X.509 validity. Unreadable entries are left out.
+    """
+    moment = _as_datetime(now)
+    trusted = {}
+    for serial, pem in (keys or {}).items():
+        if not serial or not pem:
+            continue
+        try:
+            info = certificate_info(pem)
+        except WeChatPayError:
+            continue
+        if info is None or info[1] <= moment < info[2]:
+            trusted[str(serial).strip()] = pem
+    return trusted
+
+
 def open_certificates_response(
-    headers, body, api_v3_key, now=None, max_skew=DEFAULT_MAX_SKEW
+    headers,
+    body,
+    api_v3_key,
+    now=None,
+    max_skew=DEFAULT_MAX_SKEW,
+    trusted=None,
+    expected_serial=None,
 ):
     """Decrypt, authenticate and choose the platform certificate of an answer.
 
-    WeChat Pay signs the answer with one of the certificates it carries (the one
-    named by the Wechatpay-Serial header): as in WeChat Pay's own SDKs, the answer
-    is verified with that downloaded certificate, which must also be in force.
-    Returns ``(chosen, certificates)``: the newest certificate in force and the
-    full list. Raises WeChatPayCertificateError on any failure.
+    Whose signature is trusted, following WeChat Pay's documented procedure
+    ("下载平台证书" and "平台证书更新指引"):
+
+    - ``trusted`` ({serial: PEM}) holds the platform certificate or WeChat Pay
+      public key already configured. When one of them is in force, the answer
+      must be signed by it: a new certificate is listed 24 hours before WeChat
+      Pay starts signing with it, so the refresh (days before the expiry) is
+      signed by the certificate we hold, and a download signed by any other key
+      is refused, even a key the answer carries itself.
+    - Otherwise (first download, or the held certificate has expired) nothing
+      can vouch for the answer but itself, as in WeChat Pay's certificate
+      downloader: it is verified with the downloaded certificate that signed it,
+      and only if that certificate's serial is ``expected_serial``, the serial
+      the administrator configured from the merchant platform. Without it the
+      download is refused (CERT_UNTRUSTED). The certificates are also encrypted
+      with the APIv3 key, which only the merchant and WeChat Pay know.
+
+    Only certificates in force both by the answer's times and by their own
+    X.509 validity are used; an expired one is never chosen. Returns
+    ``(chosen, certificates)``: the newest certificate in force and the full
+    list. Raises WeChatPayCertificateError on any failure.
     """
     certificates = decrypt_certificates(body, api_v3_key)
     moment = _as_datetime(now)
     serial = str(_header(headers, HEADER_SERIAL) or "").strip()
-    signer = next(
-        (c for c in certificates if serial and c.serial_no.upper() == serial.upper()),
-        None,
-    )
-    if signer is None:
-        raise WeChatPayCertificateError(
-            CERT_BAD_SIGNATURE,
-            f"The answer is signed by {serial or 'no'} certificate, which is not "
-            "among the downloaded ones.",
+    anchors = trusted_keys(trusted, moment)
+    if anchors:
+        signer_serial = next((s for s in anchors if _same_serial(s, serial)), None)
+        if signer_serial is None:
+            raise WeChatPayCertificateError(
+                CERT_BAD_SIGNATURE,
+                f"The answer is signed by {serial or 'no'} certificate, not by the "
+                f"trusted {', '.join(sorted(anchors))}.",
+            )
+        signer_pem = anchors[signer_serial]
+    else:
+        if not expected_serial:
+            raise WeChatPayCertificateError(
+                CERT_UNTRUSTED,
+                "No platform certificate in force is configured, nor the serial "
+                "of the one to download: the answer cannot be trusted.",
+            )
+        if not _same_serial(serial, expected_serial):
+            raise WeChatPayCertificateError(
+                CERT_BAD_SIGNATURE,
+                f"The answer is signed by {serial or 'no'} certificate, not by the "
+                f"configured {expected_serial}.",
+            )
+        signer = next(
+            (c for c in certificates if _same_serial(c.serial_no, serial)), None
         )
-    if not signer.effective_time <= moment < signer.expire_time:
-        raise WeChatPayCertificateError(
-            CERT_BAD_SIGNATURE,
-            f"The answer is signed by certificate {serial}, which is not in force.",
-        )
+        if signer is None:
+            raise WeChatPayCertificateError(
+                CERT_BAD_SIGNATURE,
+                f"The answer is signed by {serial} certificate, which is not "
+                "among the downloaded ones.",
+            )
+        if not _in_force(signer, moment):
+            raise WeChatPayCertificateError(
+                CERT_BAD_SIGNATURE,
+                f"The answer is signed by certificate {serial}, which is not in force.",
+            )
+        signer_pem = signer.pem
     status = signature_status(
-        headers, body, {serial: signer.pem}, moment.timestamp(), max_skew
+        headers, body, {serial: signer_pem}, moment.timestamp(), max_skew
     )
     if status == STATUS_STALE:
         raise WeChatPayCertificateError(

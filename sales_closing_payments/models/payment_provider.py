@@ -60,6 +60,12 @@ class PaymentProvider(models.Model):
         help="Alipay's public key (not the application public key), used to verify "
         "responses and asynchronous notifications.",
     )
+    alipay_seller_id = fields.Char(
+        string="Alipay Seller ID",
+        groups="base.group_system",
+        help="The PID of the merchant account (2088...). When set, a notification "
+        "for another seller account is refused.",
+    )
     alipay_payment_mode = fields.Selection(
         selection=[("page", "Page pay (redirect)"), ("qr", "QR code (pre-create)")],
         string="Alipay Payment Mode",
@@ -484,6 +490,12 @@ class PaymentProvider(models.Model):
             wechatpay_engine.CERT_NONE_VALID: self.env._(
                 "none of the certificates is in force"
             ),
+            wechatpay_engine.CERT_UNTRUSTED: self.env._(
+                "no platform certificate in force is configured to verify the "
+                "answer: enter the serial of the platform certificate shown by "
+                "the merchant platform in Platform Certificate Serial, then "
+                "download again"
+            ),
         }
         label = reasons.get(error.reason) or error.reason
         return f"{label} ({error})"
@@ -492,9 +504,11 @@ class PaymentProvider(models.Model):
         """Download the platform certificates and store the newest one in force.
 
         ``GET /v3/certificates`` is signed with the merchant key; the certificates
-        are decrypted with the APIv3 key and the answer must be signed by one of
-        them (the bootstrap of WeChat Pay's SDKs). Nothing is stored unless every
-        check passes. Returns the engine's PlatformCertificate; raises UserError.
+        are decrypted with the APIv3 key and the answer must be signed by the
+        platform certificate or public key already configured (or, the first
+        time, by the downloaded certificate of the configured serial). Nothing is
+        stored unless every check passes; an expired certificate is never stored.
+        Returns the engine's PlatformCertificate; raises UserError.
         """
         self.ensure_one()
         provider = self._wechatpay_check_credentials(platform=False)
@@ -520,9 +534,23 @@ class PaymentProvider(models.Model):
                     detail=payload.get("message") or response.reason or "-",
                 )
             )
+        # The certificate (or WeChat Pay public key) already configured vouches
+        # for the download while in force; without one, the configured serial
+        # names the downloaded certificate that may verify its own answer (the
+        # first download). See the engine's open_certificates_response.
+        serial = (provider.wechatpay_platform_serial or "").strip()
+        trusted = (
+            {serial: provider.wechatpay_platform_certificate}
+            if serial and provider.wechatpay_platform_certificate
+            else {}
+        )
         try:
             chosen, certificates = wechatpay_engine.open_certificates_response(
-                response.headers, response.content, provider.wechatpay_api_v3_key
+                response.headers,
+                response.content,
+                provider.wechatpay_api_v3_key,
+                trusted=trusted,
+                expected_serial=serial or None,
             )
         except wechatpay_engine.WeChatPayCertificateError as error:
             _logger.warning(

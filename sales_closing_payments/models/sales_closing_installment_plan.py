@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine import schedule
 
@@ -154,6 +154,71 @@ class SalesClosingInstallmentPlan(models.Model):
             "A plan needs at least one attempt and a retry delay of at least one day.",
         ),
     ]
+
+    @api.constrains("token_id", "partner_id", "company_id")
+    def _check_token_id(self):
+        """The saved payment method is the plan customer's own, active, usable
+        in the plan's company (the view's domain is only a convenience)."""
+        for plan in self:
+            problem = plan._sales_closing_token_problem()
+            if problem:
+                raise ValidationError(problem)
+
+    @api.constrains("partner_id", "invoice_id", "sale_order_id")
+    def _check_document_partner(self):
+        """The invoice or order charged is the plan customer's."""
+        for plan in self:
+            customer = plan.partner_id.commercial_partner_id
+            documents = [
+                (plan.invoice_id, plan.invoice_id.commercial_partner_id),
+                (
+                    plan.sale_order_id,
+                    plan.sale_order_id.partner_id.commercial_partner_id,
+                ),
+            ]
+            for document, partner in documents:
+                if document and partner != customer:
+                    raise ValidationError(
+                        self.env._(
+                            "Plan %(plan)s: %(document)s is not a document of "
+                            "%(partner)s.",
+                            plan=plan.name,
+                            document=document.display_name,
+                            partner=customer.display_name,
+                        )
+                    )
+
+    def _sales_closing_token_problem(self):
+        """Why the plan's token may not be charged for it ('' when it may)."""
+        self.ensure_one()
+        # sudo: the check reads the token's owner and state, which an accountant
+        # may not be allowed to read; nothing is returned but the verdict.
+        token = self.token_id.sudo()
+        if not token:
+            return ""
+        customer = self.partner_id.commercial_partner_id
+        if token.partner_id.commercial_partner_id != customer:
+            return self.env._(
+                "Plan %(plan)s: the saved payment method %(token)s is not one of "
+                "%(partner)s's.",
+                plan=self.name,
+                token=token.display_name,
+                partner=customer.display_name,
+            )
+        if token.company_id and token.company_id != self.company_id:
+            return self.env._(
+                "Plan %(plan)s: the saved payment method %(token)s belongs to "
+                "another company.",
+                plan=self.name,
+                token=token.display_name,
+            )
+        if not token.active:
+            return self.env._(
+                "Plan %(plan)s: the saved payment method %(token)s is archived.",
+                plan=self.name,
+                token=token.display_name,
+            )
+        return ""
 
     @api.depends(
         "line_ids.amount", "line_ids.state", "line_ids.next_attempt_date", "state"

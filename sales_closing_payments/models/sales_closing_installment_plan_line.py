@@ -262,16 +262,21 @@ class SalesClosingInstallmentPlanLine(models.Model):
         for line in self:
             plan = line.plan_id
             token = plan.token_id.sudo()
-            if not token.active:
+            # The plan's constraint checked the token when it was set; checked
+            # again here because the charge runs in sudo (a token archived or
+            # moved to another customer since is never charged).
+            problem = (
+                self.env._(
+                    "The saved payment method of plan %(plan)s is archived or missing.",
+                    plan=plan.name,
+                )
+                if not token.active
+                else plan._sales_closing_token_problem()
+            )
+            if problem:
                 line.attempts += 1
                 line.last_attempt_date = now
-                line._register_failure(
-                    self.env._(
-                        "The saved payment method of plan %(plan)s is archived or "
-                        "missing.",
-                        plan=plan.name,
-                    )
-                )
+                line._register_failure(problem)
                 continue
             invoice = line.invoice_id or plan.invoice_id
             if plan.plan_type == "recurring" and not line.invoice_id:

@@ -12,15 +12,23 @@ Concurrency: the transaction row is locked (``FOR UPDATE``) before the replay ch
 and a partial unique index on (provider, notification id) over the applied rows is
 the last barrier, so two deliveries of one notification, even at the same instant
 in two workers, are applied once.
+
+Bounds (the endpoints are open to the internet): the shape of a request (keys,
+lengths) is checked before any lookup; every stored column is truncated; the
+requests that change nothing (rejected, duplicate) are counted per provider and
+cause and only the last N are kept (a ring of N slots, N the system parameter
+``sales_closing_payments.notification_sample_size``, 200 by default), so junk
+and replays cannot grow the database.
 """
 
 import json
 import logging
+from decimal import Decimal
 
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..engine import alipay as alipay_engine
@@ -30,20 +38,41 @@ from ..engine.common import (
     STATUS_AMOUNT_MISMATCH,
     STATUS_BAD_SIGNATURE,
     STATUS_CURRENCY_MISMATCH,
+    STATUS_MALFORMED,
     STATUS_NOT_PAID,
     STATUS_OK,
     STATUS_REPLAY,
     STATUS_STALE,
+    STATUS_UNKNOWN_PROVIDER,
     STATUS_UNKNOWN_REFERENCE,
     status_message,
+    truncate,
 )
 
 _logger = logging.getLogger(__name__)
 
 MAX_PAYLOAD = 65536
+#: What is kept of the payload of a request that changed nothing.
+MAX_SAMPLE_PAYLOAD = 4096
+#: Longest text stored in each column a request fills (the Char fields' size).
+COLUMN_BOUNDS = {
+    "notification_ref": 64,
+    "reference": 64,
+    "event_type": 64,
+    "trade_status": 32,
+    "amount": 32,
+    "currency": 8,
+    "message": 1000,
+}
 STATUS_REFUND = "refund"
 STATUS_ALREADY_APPLIED = "already_applied"
-STATUS_UNKNOWN_PROVIDER = "unknown_provider"
+#: Rows of requests that changed nothing: counted, and only the last N kept.
+SAMPLE_STATES = ("rejected", "duplicate")
+SAMPLE_SIZE_PARAM = "sales_closing_payments.notification_sample_size"
+DEFAULT_SAMPLE_SIZE = 200
+#: The sequence whose next value, modulo N, is the slot of a sample row.
+SAMPLE_SEQUENCE = "sales_closing_payment_notification_sample_seq"
+PROVIDER_CODES = ("alipay", "wechatpay")
 STATE_OF_STATUS = {
     STATUS_OK: "accepted",
     STATUS_NOT_PAID: "accepted",
@@ -53,10 +82,13 @@ STATE_OF_STATUS = {
     STATUS_BAD_SIGNATURE: "rejected",
     STATUS_STALE: "rejected",
     STATUS_UNKNOWN_PROVIDER: "rejected",
+    STATUS_MALFORMED: "rejected",
     STATUS_UNKNOWN_REFERENCE: "review",
     STATUS_AMOUNT_MISMATCH: "review",
     STATUS_CURRENCY_MISMATCH: "review",
 }
+#: What the endpoints read of the log row to answer and log.
+LOG_ANSWER = ("state", "reason", "notification_ref", "reference")
 #: States holding the (provider, notification id) claim of the unique index.
 CLAIM_STATES = ("accepted", "review")
 # Tries of a delivery that waited on another delivery's row lock (see _receive)
@@ -81,8 +113,12 @@ CURRENCY_PREFETCH = ["name", "rounding", "decimal_places", "symbol", "position"]
 PROVIDER_PREFETCH = ["code", "name", "company_id"]
 # The documents the transaction confirms; read by Odoo's _log_received_message.
 TX_LINKS = ["sale_order_ids", "invoice_ids"]
+#: The causes counted per provider code (one PostgreSQL sequence each).
+SAMPLE_STATUSES = tuple(
+    status for status, state in STATE_OF_STATUS.items() if state in SAMPLE_STATES
+)
 PROVIDER_KEYS = {
-    "alipay": ("alipay_app_id", "alipay_public_key"),
+    "alipay": ("alipay_app_id", "alipay_public_key", "alipay_seller_id"),
     "wechatpay": (
         "wechatpay_mch_id",
         "wechatpay_app_id",
@@ -91,6 +127,15 @@ PROVIDER_KEYS = {
         "wechatpay_platform_certificate",
     ),
 }
+
+
+def counter_sequence(code, status):
+    """Name of the PostgreSQL sequence counting ``status`` requests of ``code``.
+
+    A sequence rather than a row: nextval() takes no row lock and is never
+    rolled back, so a flood of requests counts without contention.
+    """
+    return f"sales_closing_notification_{code}_{status}"
 
 
 def cache_columns(record, values):
@@ -110,6 +155,28 @@ class SalesClosingPaymentNotification(models.Model):
     _order = "id desc"
     _rec_name = "reference"
 
+    #: Fields only the processing (the gateway's request) and the review
+    #: actions write, in sudo after their own checks: refused in create() and
+    #: write() otherwise.
+    _sales_closing_workflow_fields = (
+        "provider_id",
+        "provider_code",
+        "company_id",
+        "notification_ref",
+        "reference",
+        "event_type",
+        "trade_status",
+        "amount",
+        "currency",
+        "payload",
+        "state",
+        "reason",
+        "message",
+        "reviewed_by_id",
+        "reviewed_date",
+        "sample_slot",
+    )
+
     provider_id = fields.Many2one(
         "payment.provider", string="Provider", readonly=True, index=True
     )
@@ -127,20 +194,30 @@ class SalesClosingPaymentNotification(models.Model):
     )
     notification_ref = fields.Char(
         string="Notification ID",
+        size=COLUMN_BOUNDS["notification_ref"],
         readonly=True,
         help="notify_id (Alipay) or notification id (WeChat Pay).",
     )
-    reference = fields.Char(readonly=True, index=True)
+    reference = fields.Char(size=COLUMN_BOUNDS["reference"], readonly=True, index=True)
     transaction_id = fields.Many2one(
         "payment.transaction", string="Transaction", index="btree_not_null"
     )
-    event_type = fields.Char(readonly=True)
-    trade_status = fields.Char(readonly=True)
+    event_type = fields.Char(size=COLUMN_BOUNDS["event_type"], readonly=True)
+    trade_status = fields.Char(size=COLUMN_BOUNDS["trade_status"], readonly=True)
     amount = fields.Char(
-        string="Notified Amount", readonly=True, help="As sent by the gateway."
+        string="Notified Amount",
+        size=COLUMN_BOUNDS["amount"],
+        readonly=True,
+        help="As sent by the gateway.",
     )
-    currency = fields.Char(string="Notified Currency", readonly=True)
-    payload = fields.Text(readonly=True)
+    currency = fields.Char(
+        string="Notified Currency", size=COLUMN_BOUNDS["currency"], readonly=True
+    )
+    # The gateway's data names the buyer (account, login): accountants (and
+    # managers) read it to review a payment; closing users see the outcome only.
+    payload = fields.Text(
+        readonly=True, groups="sales_closing.group_closing_accountant"
+    )
     state = fields.Selection(
         selection=[
             ("accepted", "Accepted"),
@@ -162,6 +239,7 @@ class SalesClosingPaymentNotification(models.Model):
             (STATUS_BAD_SIGNATURE, "Forged or bad signature"),
             (STATUS_STALE, "Stale timestamp"),
             (STATUS_UNKNOWN_PROVIDER, "Unknown merchant account"),
+            (STATUS_MALFORMED, "Malformed request"),
             (STATUS_UNKNOWN_REFERENCE, "Unknown reference"),
             (STATUS_AMOUNT_MISMATCH, "Amount mismatch"),
             (STATUS_CURRENCY_MISMATCH, "Currency mismatch"),
@@ -173,10 +251,17 @@ class SalesClosingPaymentNotification(models.Model):
     reviewed_by_id = fields.Many2one("res.users", string="Reviewed By", readonly=True)
     reviewed_date = fields.Datetime(readonly=True)
     review_note = fields.Text()
+    sample_slot = fields.Integer(
+        readonly=True,
+        help="Slot of a request that changed nothing in the ring of the last ones "
+        "kept; the next such request of this slot replaces it.",
+    )
 
     def init(self):
-        """One applied (accepted or to review) row per gateway notification id."""
-        self.env.cr.execute(
+        """One applied (accepted or to review) row per gateway notification id;
+        one sample row per slot; the sequences of the slots and of the counters."""
+        cr = self.env.cr
+        cr.execute(
             """
             CREATE UNIQUE INDEX IF NOT EXISTS
                 sales_closing_payment_notification_claim_uniq
@@ -184,6 +269,159 @@ class SalesClosingPaymentNotification(models.Model):
             WHERE notification_ref IS NOT NULL AND state IN ('accepted', 'review')
             """
         )
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS
+                sales_closing_payment_notification_sample_slot_uniq
+            ON sales_closing_payment_notification (sample_slot)
+            WHERE sample_slot IS NOT NULL
+            """
+        )
+        cr.execute(
+            SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(SAMPLE_SEQUENCE))
+        )
+        for code in PROVIDER_CODES:
+            for status in SAMPLE_STATUSES:
+                cr.execute(
+                    SQL(
+                        "CREATE SEQUENCE IF NOT EXISTS %s",
+                        SQL.identifier(counter_sequence(code, status)),
+                    )
+                )
+
+    # === CONTROLS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._sales_closing_check_workflow_write(
+            {name for values in vals_list for name in values}
+        )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._sales_closing_check_workflow_write(vals)
+        return super().write(vals)
+
+    @api.model
+    def _sales_closing_check_workflow_write(self, names):
+        """Refuse the workflow fields outside the processing and review actions.
+
+        They are the gateway's evidence and the review's outcome: only the
+        endpoint (sudo, after the signature checks) and the review actions
+        (sudo, after their group check) write them. A context key grants nothing.
+        """
+        if self.env.su:
+            return
+        forged = sorted(set(names) & set(self._sales_closing_workflow_fields))
+        if forged:
+            raise AccessError(
+                self.env._(
+                    "The fields %(fields)s of a payment notification are written "
+                    "by its processing and review only.",
+                    fields=", ".join(forged),
+                )
+            )
+
+    @api.constrains("transaction_id")
+    def _check_transaction_id(self):
+        """The linked transaction is the one the notification is about (the
+        view's domain is only a convenience)."""
+        for notification in self.filtered("transaction_id"):
+            problem = notification._sales_closing_transaction_problem(
+                notification.transaction_id
+            )
+            if problem:
+                raise ValidationError(problem)
+
+    def _sales_closing_transaction_problem(self, tx):
+        """Why ``tx`` is not the payment this notification reports ('' if it is):
+        same provider, company, reference, currency and amount."""
+        self.ensure_one()
+        # sudo: reviewers are accountants, transactions are payment-admin records;
+        # only the verdict is returned.
+        tx = tx.sudo()
+        label = self.reference or self.notification_ref or str(self.id)
+        checks = (
+            (tx.provider_id == self.provider_id, self.env._("another provider")),
+            (tx.company_id == self.company_id, self.env._("another company")),
+            (
+                (tx.reference or "") == (self.reference or ""),
+                self.env._("another reference"),
+            ),
+            (
+                tx.currency_id.name == (self.currency or "CNY").upper(),
+                self.env._("another currency"),
+            ),
+            (self._sales_closing_same_amount(tx), self.env._("another amount")),
+        )
+        for same, difference in checks:
+            if not same:
+                return self.env._(
+                    "Notification %(ref)s cannot confirm transaction %(tx)s: it "
+                    "reports a payment of %(difference)s.",
+                    ref=label,
+                    tx=tx.reference,
+                    difference=difference,
+                )
+        return ""
+
+    def _sales_closing_same_amount(self, tx):
+        """Tell whether the notified amount is ``tx``'s (yuan for Alipay, fen
+        for WeChat Pay, as each gateway sends it)."""
+        self.ensure_one()
+        amount = (self.amount or "").strip()
+        try:
+            if self.provider_code == "wechatpay":
+                return int(amount) == tx._sales_closing_amount_fen()
+            return Decimal(amount) == tx._sales_closing_decimal_amount()
+        except (ValueError, ArithmeticError):
+            return False
+
+    @api.autovacuum
+    def _gc_sample_rows(self):
+        """Delete the rows of requests that changed nothing outside the ring of
+        the last N (rows of before the ring, or of slots beyond a lowered N).
+        Rows set aside for review and reviewed are never deleted."""
+        self.env.cr.execute(
+            """
+            DELETE FROM sales_closing_payment_notification
+            WHERE state IN %s AND reason IN %s AND reviewed_by_id IS NULL
+              AND (sample_slot IS NULL OR sample_slot >= %s)
+            """,
+            (SAMPLE_STATES, SAMPLE_STATUSES, self._sales_closing_sample_size()),
+        )
+        _logger.info(
+            "Payment notifications: %s sample rows outside the last kept deleted",
+            self.env.cr.rowcount,
+        )
+
+    @api.model
+    def _sales_closing_sample_size(self):
+        """N, the number of rows of requests that changed nothing kept."""
+        value = (
+            self.env["ir.config_parameter"].sudo().get_param(SAMPLE_SIZE_PARAM) or ""
+        )
+        try:
+            return max(int(value), 1)
+        except ValueError:
+            return DEFAULT_SAMPLE_SIZE
+
+    @api.model
+    def _sales_closing_rejection_counts(self):
+        """{(provider code, status): requests counted} of the requests that
+        changed nothing (rejected or duplicate), since installation."""
+        counts = {}
+        for code in PROVIDER_CODES:
+            for status in SAMPLE_STATUSES:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT last_value, is_called FROM %s",
+                        SQL.identifier(counter_sequence(code, status)),
+                    )
+                )
+                last_value, is_called = self.env.cr.fetchone()
+                counts[code, status] = last_value if is_called else 0
+        return counts
 
     # === PROCESSING === #
 
@@ -222,7 +460,7 @@ class SalesClosingPaymentNotification(models.Model):
         """
         values = dict(values)
         values.update(
-            payload=(values.get("payload") or "")[:MAX_PAYLOAD],
+            payload=values.get("payload") or "",
             state=STATE_OF_STATUS[status],
             reason=status,
             message=detail or status_message(status),
@@ -239,16 +477,31 @@ class SalesClosingPaymentNotification(models.Model):
                 state="duplicate", reason=status, message=status_message(status)
             )
             record_id = self._sales_closing_insert(values, False)
+        if record_id is None:
+            # the slot was taken by a concurrent request: counted, not kept
+            return self.new({name: values.get(name) for name in LOG_ANSWER}), status
         record = self.browse(record_id)
         # What the endpoint answers and logs, from the values just inserted rather
         # than a query reading the whole row back.
-        names = ("state", "reason", "notification_ref", "reference")
-        cache_columns(record, {name: values.get(name) or False for name in names})
+        cache_columns(record, {name: values.get(name) or False for name in LOG_ANSWER})
         return record, status
 
     @api.model
     def _sales_closing_insert(self, values, claim):
-        """INSERT one log row; None when ``claim`` and the id is already claimed."""
+        """INSERT one log row; None when ``claim`` and the id is already claimed.
+
+        Every column is truncated to its bound. A row of a request that changed
+        nothing (rejected, duplicate) is counted (per provider and cause) and
+        takes the next slot of the ring of the last N, replacing the row that
+        was there: such rows never number more than N. None when a concurrent
+        request took the same slot (N requests at once).
+        """
+        values = self._sales_closing_bounded(values)
+        sample = values["state"] in SAMPLE_STATES
+        if sample:
+            values["sample_slot"] = self._sales_closing_sample_slot(
+                values["provider_code"], values["reason"]
+            )
         columns = [
             "provider_id",
             "provider_code",
@@ -264,26 +517,46 @@ class SalesClosingPaymentNotification(models.Model):
             "state",
             "reason",
             "message",
+            "sample_slot",
         ]
-        row = [values.get(column) or None for column in columns]
-        conflict = (
-            SQL(
+        row = [values.get(column) for column in columns]
+        row = [
+            None if value is None or value is False or value == "" else value
+            for value in row
+        ]
+        if claim:
+            conflict = SQL(
                 "ON CONFLICT (provider_code, notification_ref) WHERE "
                 "notification_ref IS NOT NULL AND state IN ('accepted', 'review') "
                 "DO NOTHING"
             )
-            if claim
+        elif sample:
+            conflict = SQL(
+                "ON CONFLICT (sample_slot) WHERE sample_slot IS NOT NULL DO NOTHING"
+            )
+        else:
+            conflict = SQL()
+        # The row of the slot is replaced in the same statement.
+        replace = (
+            SQL(
+                "WITH replaced AS (DELETE FROM sales_closing_payment_notification "
+                "WHERE sample_slot = %s) ",
+                values["sample_slot"],
+            )
+            if sample
             else SQL()
         )
         self.env.cr.execute(
             SQL(
                 """
+                %s
                 INSERT INTO sales_closing_payment_notification
                     (%s, create_uid, write_uid, create_date, write_date)
                 VALUES (%s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC')
                 %s
                 RETURNING id
                 """,
+                replace,
                 SQL(", ").join(SQL.identifier(column) for column in columns),
                 SQL(", ").join(row),
                 self.env.uid,
@@ -293,6 +566,41 @@ class SalesClosingPaymentNotification(models.Model):
         )
         result = self.env.cr.fetchone()
         return result[0] if result else None
+
+    @api.model
+    def _sales_closing_bounded(self, values):
+        """``values`` with every text truncated to its column's bound."""
+        values = dict(values)
+        for name, bound in COLUMN_BOUNDS.items():
+            values[name] = truncate(values.get(name), bound)
+        bound = MAX_SAMPLE_PAYLOAD if values["state"] in SAMPLE_STATES else MAX_PAYLOAD
+        values["payload"] = truncate(values.get("payload"), bound)
+        return values
+
+    @api.model
+    def _sales_closing_sample_slot(self, code, status):
+        """Count a request that changed nothing; return its slot in the ring.
+
+        Both from sequences, in one query: no row lock, nothing rolled back. A
+        counter reaching 1, 10, 100... is logged (not every request: junk must
+        not grow the log either).
+        """
+        self.env.cr.execute(
+            SQL(
+                "SELECT nextval(%s), nextval(%s)",
+                counter_sequence(code, status),
+                SAMPLE_SEQUENCE,
+            )
+        )
+        count, serial = self.env.cr.fetchone()
+        if str(count).rstrip("0") == "1":
+            _logger.warning(
+                "%s notifications: %s requests refused or duplicate (%s) so far",
+                code,
+                count,
+                status,
+            )
+        return serial % self._sales_closing_sample_size()
 
     @api.model
     def _sales_closing_lock_transaction(self, provider_id, reference, notification_ref):
@@ -417,48 +725,52 @@ class SalesClosingPaymentNotification(models.Model):
     def _sales_closing_providers(self, code, key_column, key):
         """Return the credentials of the active providers ``code`` matching ``key``.
 
-        Rows are dicts, first match first. Cached per worker (the registry's cache
-        is cleared when a provider is written, in every worker): on the hot path a
-        notification then costs no query before its signature is checked. The
-        provider's code, company and name (in the request's language) go into the
-        ORM cache too: the transaction's processing reads nothing else of it.
+        Rows are dicts, first match first. The credentials of all the active
+        providers of ``code`` are cached per worker, keyed by the code only
+        (never by what a request sends: the cache holds one entry per code
+        whatever the internet sends); the registry's cache is cleared when a
+        provider is written, in every worker. On the hot path a notification
+        then costs no query before its signature is checked. The provider's
+        code, company and name (in the request's language) go into the ORM
+        cache too: the transaction's processing reads nothing else of it.
         """
         if not key:
             return []
         providers = self.env["payment.provider"]
         providers.flush_model()
         lang = self.env.lang or "en_US"
-        rows = [
-            dict(row)
-            for row in self._sales_closing_provider_rows(code, key_column, key, lang)
-        ]
-        for row in rows:
+        rows = []
+        for row in self._sales_closing_provider_table(code):
+            row = dict(row)
+            if row[key_column] != key:
+                continue
+            names = row.pop("names") or {}
+            row["name"] = names.get(lang) or names.get("en_US") or ""
             cache_columns(
                 providers.browse(row["id"]),
                 {"code": code, "company_id": row["company_id"], "name": row["name"]},
             )
+            rows.append(row)
         return rows
 
     @api.model
-    @tools.ormcache("code", "key_column", "key", "lang")
-    def _sales_closing_provider_rows(self, code, key_column, key, lang):
+    @tools.ormcache("code")
+    def _sales_closing_provider_table(self, code):
+        """The credentials of the active providers of ``code``, ordered by id."""
         columns = PROVIDER_KEYS[code]
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id, company_id, COALESCE(name->>%s, name->>'en_US'), %s
+                SELECT id, company_id, name, %s
                 FROM payment_provider
-                WHERE code = %s AND state != 'disabled' AND %s = %s
+                WHERE code = %s AND state != 'disabled'
                 ORDER BY id
                 """,
-                lang,
                 SQL(", ").join(SQL.identifier(column) for column in columns),
                 code,
-                SQL.identifier(key_column),
-                key,
             )
         )
-        names = ["id", "company_id", "name", *columns]
+        names = ["id", "company_id", "names", *columns]
         return tuple(
             tuple(zip(names, row, strict=True)) for row in self.env.cr.fetchall()
         )
@@ -471,6 +783,17 @@ class SalesClosingPaymentNotification(models.Model):
         'rejected'.
         """
         params = {key: str(value) for key, value in params.items()}
+        problem = alipay_engine.notification_problem(params)
+        if problem:
+            # refused before any lookup; a sample of what was sent is kept
+            return self._sales_closing_log(
+                {
+                    "provider_code": "alipay",
+                    "payload": json.dumps(params, ensure_ascii=False, sort_keys=True),
+                },
+                STATUS_MALFORMED,
+                f"{status_message(STATUS_MALFORMED)} ({problem})",
+            )[0]
         values = {
             "provider_code": "alipay",
             "notification_ref": params.get("notify_id") or None,
@@ -491,6 +814,16 @@ class SalesClosingPaymentNotification(models.Model):
         public_key = provider["alipay_public_key"]
         if not alipay_engine.verify_notification(params, public_key):
             return self._sales_closing_log(values, STATUS_BAD_SIGNATURE)[0]
+        seller_id = provider["alipay_seller_id"]
+        if not alipay_engine.seller_matches(params, seller_id):
+            # Authentic, but the money went to another seller account than ours:
+            # nothing to confirm (and nothing a reviewer could accept).
+            return self._sales_closing_log(
+                values,
+                STATUS_UNKNOWN_PROVIDER,
+                f"The notification is for the seller account "
+                f"{params.get('seller_id') or '(none)'}, not {seller_id}.",
+            )[0]
         tx, seen = self._sales_closing_lock_transaction(
             provider["id"], values["reference"], values["notification_ref"]
         )
@@ -503,6 +836,7 @@ class SalesClosingPaymentNotification(models.Model):
             "total_amount": tx._sales_closing_decimal_amount(),
             "currency": tx.currency_id.name,
             "app_id": provider["alipay_app_id"],
+            "seller_id": seller_id,
         }
         status = alipay_engine.check_notification(
             params, expected or None, seen, public_key
@@ -516,8 +850,16 @@ class SalesClosingPaymentNotification(models.Model):
         Returns the log record; the caller answers HTTP 200 unless its state is
         'rejected'.
         """
+        problem = wechatpay_engine.notification_problem(headers, body)
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
+        if problem:
+            # refused before any lookup; a sample of what was sent is kept
+            return self._sales_closing_log(
+                {"provider_code": "wechatpay", "payload": body},
+                STATUS_MALFORMED,
+                f"{status_message(STATUS_MALFORMED)} ({problem})",
+            )[0]
         serial = wechatpay_engine._header(headers, wechatpay_engine.HEADER_SERIAL)
         values = {"provider_code": "wechatpay", "payload": body}
         try:
@@ -554,11 +896,20 @@ class SalesClosingPaymentNotification(models.Model):
                 STATUS_BAD_SIGNATURE,
                 "The resource could not be decrypted with the APIv3 key.",
             )[0]
-        amount = resource.get("amount") or {}
+        amount = resource.get("amount")
+        amount = amount if isinstance(amount, dict) else {}
+        reference = resource.get("out_trade_no")
         values.update(
             provider_id=provider["id"],
             company_id=provider["company_id"],
-            reference=resource.get("out_trade_no"),
+            # signed by WeChat Pay, but bounded all the same: longer is no
+            # reference of ours (and would not fit the indexed column)
+            reference=(
+                reference
+                if isinstance(reference, str)
+                and len(reference) <= COLUMN_BOUNDS["reference"]
+                else None
+            ),
             payload=json.dumps(
                 {"envelope": envelope, "resource": resource},
                 ensure_ascii=False,
@@ -695,9 +1046,22 @@ class SalesClosingPaymentNotification(models.Model):
 
     # === REVIEW ACTIONS === #
 
-    def action_accept_after_review(self):
-        """Accept notifications set aside for review: confirm their transaction."""
+    def _sales_closing_check_reviewer(self):
+        """Only closing managers review notifications (and only theirs to write)."""
+        if not self.env.user.has_group("sales_closing.group_closing_manager"):
+            raise AccessError(
+                self.env._("Only closing managers can review payment notifications.")
+            )
         self.check_access("write")
+
+    def action_accept_after_review(self):
+        """Accept notifications set aside for review: confirm their transaction.
+
+        Only when the linked transaction is the payment the notification reports
+        (provider, company, reference, currency and amount): accepting never
+        confirms a payment that was not received.
+        """
+        self._sales_closing_check_reviewer()
         for notification in self:
             if notification.state != "review":
                 raise UserError(
@@ -722,6 +1086,9 @@ class SalesClosingPaymentNotification(models.Model):
             self.env.cr.execute(
                 "SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE", (tx.id,)
             )
+            problem = notification._sales_closing_transaction_problem(tx)
+            if problem:
+                raise UserError(problem)
             if tx.state != "done":
                 tx._set_done(
                     state_message=self.env._(
@@ -730,7 +1097,9 @@ class SalesClosingPaymentNotification(models.Model):
                         user=self.env.user.name,
                     )
                 )
-        self.write(
+        # sudo: the review's outcome is a workflow field, written here after the
+        # group check above (see _sales_closing_check_workflow_write).
+        self.sudo().write(
             {
                 "state": "accepted",
                 "reviewed_by_id": self.env.uid,
@@ -741,10 +1110,11 @@ class SalesClosingPaymentNotification(models.Model):
 
     def action_reject_after_review(self):
         """Reject notifications set aside for review; their transaction is untouched."""
-        self.check_access("write")
+        self._sales_closing_check_reviewer()
         if any(notification.state != "review" for notification in self):
             raise UserError(self.env._("Only notifications to review can be rejected."))
-        self.write(
+        # sudo: as in action_accept_after_review, after the group check.
+        self.sudo().write(
             {
                 "state": "rejected",
                 "reviewed_by_id": self.env.uid,

@@ -58,9 +58,12 @@ class CertificateTestCase(unittest.TestCase):
             timestamp=when.timestamp(),
         )
 
-    def assert_refused(self, reason, headers, body, key=API_V3_KEY, now=NOW):
+    def assert_refused(self, reason, headers, body, key=API_V3_KEY, now=NOW, **trust):
+        """``trust``: ``trusted`` / ``expected_serial`` (default: the first
+        download of the old certificate's serial)."""
+        trust = trust or {"expected_serial": OLD_SERIAL}
         with self.assertRaises(wechatpay.WeChatPayCertificateError) as caught:
-            wechatpay.open_certificates_response(headers, body, key, now=now)
+            wechatpay.open_certificates_response(headers, body, key, now=now, **trust)
         self.assertEqual(caught.exception.reason, reason, str(caught.exception))
         return caught.exception
 
@@ -199,9 +202,11 @@ class TestChooseCertificate(CertificateTestCase):
 
 class TestOpenCertificatesResponse(CertificateTestCase):
     def test_signed_by_a_downloaded_certificate(self):
+        """First download: the answer verifies with the downloaded certificate
+        whose serial the administrator configured."""
         headers, body = self.answer()
         chosen, certificates = wechatpay.open_certificates_response(
-            headers, body, API_V3_KEY, now=NOW
+            headers, body, API_V3_KEY, now=NOW, expected_serial=OLD_SERIAL
         )
         self.assertEqual(chosen.serial_no, NEW_SERIAL)
         self.assertEqual(chosen.pem, self.new_pem)
@@ -210,9 +215,116 @@ class TestOpenCertificatesResponse(CertificateTestCase):
         headers, body = self.answer(private=self.new_private, serial=NEW_SERIAL)
         headers = {key.lower(): value for key, value in headers.items()}
         chosen, _all = wechatpay.open_certificates_response(
-            headers, body.encode(), API_V3_KEY, now=NOW
+            headers, body.encode(), API_V3_KEY, now=NOW, expected_serial=NEW_SERIAL
         )
         self.assertEqual(chosen.serial_no, NEW_SERIAL)
+
+    def test_first_download_needs_the_configured_serial(self):
+        headers, body = self.answer()
+        # nothing configured: the answer could come from anyone holding a key
+        error = self.assert_refused(
+            wechatpay.CERT_UNTRUSTED, headers, body, expected_serial=None
+        )
+        self.assertIn("cannot be trusted", str(error))
+        # a serial other than the one configured
+        self.assert_refused(
+            wechatpay.CERT_BAD_SIGNATURE, headers, body, expected_serial=NEW_SERIAL
+        )
+
+    def test_refresh_is_verified_with_the_trusted_certificate(self):
+        headers, body = self.answer()
+        chosen, _all = wechatpay.open_certificates_response(
+            headers, body, API_V3_KEY, now=NOW, trusted={OLD_SERIAL: self.old_pem}
+        )
+        self.assertEqual(chosen.serial_no, NEW_SERIAL)
+        # serials compare as numbers: case and leading zeros do not matter
+        chosen, _all = wechatpay.open_certificates_response(
+            headers,
+            body,
+            API_V3_KEY,
+            now=NOW,
+            trusted={"00" + OLD_SERIAL.lower(): self.old_pem},
+        )
+        self.assertEqual(chosen.serial_no, NEW_SERIAL)
+
+    def test_refresh_signed_by_a_downloaded_certificate_is_refused(self):
+        """Once a certificate is trusted, a download vouching for itself is
+        refused, even if the configured serial names the signer."""
+        headers, body = self.answer(private=self.new_private, serial=NEW_SERIAL)
+        error = self.assert_refused(
+            wechatpay.CERT_BAD_SIGNATURE,
+            headers,
+            body,
+            trusted={OLD_SERIAL: self.old_pem},
+            expected_serial=NEW_SERIAL,
+        )
+        self.assertIn("trusted", str(error))
+        # a forger's certificate in the answer, signing under its own serial
+        forged = simulator.new_certificate(self.forger_private, NEXT_SERIAL)
+        headers, body = self.answer(
+            private=self.forger_private,
+            serial=NEXT_SERIAL,
+            entries=[{"serial_no": NEXT_SERIAL, "pem": forged}],
+        )
+        self.assert_refused(
+            wechatpay.CERT_BAD_SIGNATURE,
+            headers,
+            body,
+            trusted={OLD_SERIAL: self.old_pem},
+        )
+
+    def test_wechatpay_public_key_vouches(self):
+        headers, body = self.answer(
+            private=self.new_private, serial="PUB_KEY_ID_0114232025010100000000000001"
+        )
+        chosen, _all = wechatpay.open_certificates_response(
+            headers,
+            body,
+            API_V3_KEY,
+            now=NOW,
+            trusted={"PUB_KEY_ID_0114232025010100000000000001": self.new_public},
+        )
+        self.assertEqual(chosen.serial_no, NEW_SERIAL)
+
+    def test_expired_certificate_vouches_for_nothing(self):
+        later = NOW + timedelta(days=6)  # the old certificate expired yesterday
+        headers, body = self.answer(when=later)
+        self.assertEqual(wechatpay.trusted_keys({OLD_SERIAL: self.old_pem}, later), {})
+        self.assert_refused(
+            wechatpay.CERT_UNTRUSTED,
+            headers,
+            body,
+            now=later,
+            trusted={OLD_SERIAL: self.old_pem},
+        )
+        # nor does it sign a first download
+        self.assert_refused(wechatpay.CERT_BAD_SIGNATURE, headers, body, now=later)
+
+    def test_expired_certificate_is_never_chosen(self):
+        """The certificate's own X.509 end counts, whatever the answer says."""
+        entries = self.entries("old")
+        entries[0]["expire_time"] = "2099-01-01T00:00:00+00:00"
+        headers, body = self.answer(entries=entries)
+        certificates = wechatpay.decrypt_certificates(body, API_V3_KEY)
+        later = NOW + timedelta(days=6)
+        with self.assertRaises(wechatpay.WeChatPayCertificateError) as caught:
+            wechatpay.choose_certificate(certificates, later)
+        self.assertEqual(caught.exception.reason, wechatpay.CERT_NONE_VALID)
+        self.assertEqual(
+            wechatpay.choose_certificate(certificates, NOW).serial_no, OLD_SERIAL
+        )
+
+    def test_resource_nonce_of_a_wrong_length(self):
+        """A nonce AES-GCM refuses is a malformed resource, not a crash."""
+        resource = wechatpay.encrypt_resource({"a": 1}, API_V3_KEY, "0123456789ab")
+        for nonce in ("", "abc", "x" * 11, "x" * 13, "x" * 200, 12345):
+            with self.assertRaises(wechatpay.WeChatPayError):
+                wechatpay.decrypt_resource(dict(resource, nonce=nonce), API_V3_KEY)
+        for ciphertext in (None, 42, ["a"], "not base64 !"):
+            with self.assertRaises(wechatpay.WeChatPayError):
+                wechatpay.decrypt_resource(
+                    dict(resource, ciphertext=ciphertext), API_V3_KEY
+                )
 
     def test_signed_with_another_key(self):
         headers, body = self.answer(private=self.forger_private)
@@ -228,7 +340,10 @@ class TestOpenCertificatesResponse(CertificateTestCase):
 
     def test_signed_by_a_certificate_not_in_force(self):
         headers, body = self.answer(private=self.next_private, serial=NEXT_SERIAL)
-        self.assert_refused(wechatpay.CERT_BAD_SIGNATURE, headers, body)
+        error = self.assert_refused(
+            wechatpay.CERT_BAD_SIGNATURE, headers, body, expected_serial=NEXT_SERIAL
+        )
+        self.assertIn("not in force", str(error))
 
     def test_tampered_body(self):
         headers, body = self.answer()

@@ -132,8 +132,13 @@ class TestAlipayNotifications(CnPaymentCommon):
         self.assertEqual(self.tx.state, "done")
 
     def test_review_accept_and_reject(self):
-        log = self.process(self.alice(amount="8.88"))
+        # reported before its transaction existed, which was created afterwards
+        log = self.process(self.alipay_notice("SO-N-LATE", amount="88.80"))
+        self.assertEqual((log.state, log.reason), ("review", "unknown_reference"))
+        late = self.make_tx(self.alipay, "SO-N-LATE", amount=88.8)
         other = self.process(self.alipay_notice("SO-NOBODY-2", amount="1.00"))
+        mismatch = self.process(self.alice(amount="8.88"))
+        self.assertEqual(mismatch.transaction_id, self.tx)
         accountant = new_test_user(
             self.env,
             "notif_accountant",
@@ -143,10 +148,16 @@ class TestAlipayNotifications(CnPaymentCommon):
             log.with_user(accountant).action_accept_after_review()
         with self.assertRaises(UserError):
             other.action_accept_after_review()
+        # 8.88 received for 88.80: accepting would confirm money never received
+        with self.assertRaisesRegex(UserError, "another amount"):
+            mismatch.action_accept_after_review()
+        self.assertEqual(self.tx.state, "draft")
+        self.assertEqual(mismatch.state, "review")
+        log.transaction_id = late
         log.action_accept_after_review()
         self.assertEqual(log.state, "accepted")
         self.assertEqual(log.reviewed_by_id, self.env.user)
-        self.assertEqual(self.tx.state, "done")
+        self.assertEqual(late.state, "done")
         other.action_reject_after_review()
         self.assertEqual(other.state, "rejected")
         with self.assertRaises(UserError):

@@ -275,7 +275,9 @@ class TestWeChatPayPlatformCertificate(CnPaymentCommon):
         self.assertFalse(provider.wechatpay_platform_cert_expiry)
 
     def test_button_stores_the_newest_certificate(self):
-        with self.mock_request(self.cert_answer()) as request:
+        # signed with the WeChat Pay public key the provider already trusts
+        answer = self.cert_answer(self.gateway_private, WECHAT_SERIAL)
+        with self.mock_request(answer) as request:
             action = self.wechatpay.action_wechatpay_download_platform_certificate()
         self.assertEqual(request.call_count, 1)
         method, url = request.call_args.args[:2]
@@ -310,6 +312,8 @@ class TestWeChatPayPlatformCertificate(CnPaymentCommon):
         self.assertEqual(tx.state, "done")
 
     def test_bootstrap_without_platform_certificate(self):
+        """The first download verifies with the downloaded certificate of the
+        serial the administrator configured, and only with it."""
         self.wechatpay.write(
             {
                 "wechatpay_platform_serial": False,
@@ -318,10 +322,56 @@ class TestWeChatPayPlatformCertificate(CnPaymentCommon):
         )
         with self.assertRaisesRegex(ValidationError, "platform certificate"):
             self.wechatpay._wechatpay_check_credentials()
-        with self.mock_request(self.cert_answer(self.old_private, OLD_PLATFORM_SERIAL)):
+        answer = self.cert_answer(self.old_private, OLD_PLATFORM_SERIAL)
+        # no serial configured: nothing says whose answer this is
+        with (
+            self.mock_request(answer),
+            mute_logger(PROVIDER_MODULE),
+            self.assertRaisesRegex(UserError, "enter the serial"),
+        ):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        self.assertFalse(self.wechatpay.wechatpay_platform_certificate)
+        # another serial configured than the signer's
+        self.wechatpay.wechatpay_platform_serial = PLATFORM_SERIAL
+        with (
+            self.mock_request(answer),
+            mute_logger(PROVIDER_MODULE),
+            self.assertRaisesRegex(UserError, "bad signature"),
+        ):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        self.assertFalse(self.wechatpay.wechatpay_platform_certificate)
+        self.wechatpay.wechatpay_platform_serial = OLD_PLATFORM_SERIAL
+        with self.mock_request(answer):
             self.wechatpay.action_wechatpay_download_platform_certificate()
         self.assertEqual(self.wechatpay.wechatpay_platform_serial, PLATFORM_SERIAL)
+        self.assertEqual(
+            self.wechatpay.wechatpay_platform_certificate, self.platform_pem
+        )
         self.assertTrue(self.wechatpay._wechatpay_check_credentials())
+
+    def test_refresh_signed_by_a_downloaded_certificate_is_refused(self):
+        """Once a certificate is trusted, a download vouching for itself is
+        refused: whoever could answer in WeChat Pay's place would otherwise
+        replace the key that verifies every notification."""
+        self.wechatpay.write(
+            {
+                "wechatpay_platform_serial": OLD_PLATFORM_SERIAL,
+                "wechatpay_platform_certificate": self.old_pem,
+            }
+        )
+        with (
+            self.mock_request(self.cert_answer()),
+            mute_logger(PROVIDER_MODULE),
+            self.assertRaisesRegex(UserError, "bad signature"),
+        ):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        self.assertEqual(self.wechatpay.wechatpay_platform_certificate, self.old_pem)
+        # signed by the trusted (old) certificate: the new one is stored
+        with self.mock_request(self.cert_answer(self.old_private, OLD_PLATFORM_SERIAL)):
+            self.wechatpay.action_wechatpay_download_platform_certificate()
+        self.assertEqual(
+            self.wechatpay.wechatpay_platform_certificate, self.platform_pem
+        )
 
     def test_answer_signed_with_a_wrong_key_is_refused(self):
         with (
@@ -427,7 +477,10 @@ class TestWeChatPayPlatformCertificate(CnPaymentCommon):
         )
         answers = {
             "MERCHANT-FAILING": fake_response("", status=500),
-            "MERCHANT-EXPIRING": self.cert_answer(),
+            # signed by the certificate it holds, which is still in force
+            "MERCHANT-EXPIRING": self.cert_answer(
+                self.old_private, OLD_PLATFORM_SERIAL
+            ),
         }
 
         def answer(method, url, **kwargs):
