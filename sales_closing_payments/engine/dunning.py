@@ -244,6 +244,57 @@ def plan_run(invoices, today, levels):
     return result
 
 
+DROP_CANCELLED = "cancelled"
+DROP_PAID = "paid"
+DROP_BLOCKED = "blocked"
+DROP_EXCLUDED = "excluded"
+DROP_ON_HOLD = "on_hold"
+DROP_NOT_DUE = "not_due"
+DROP_REASONS = (
+    DROP_CANCELLED,
+    DROP_PAID,
+    DROP_BLOCKED,
+    DROP_EXCLUDED,
+    DROP_ON_HOLD,
+    DROP_NOT_DUE,
+)
+
+
+def drop_reason(reminder, today):
+    """Why a reminder planned earlier must not be sent at ``today`` (None: send it).
+
+    A reminder is built from what is due when it is sent, not when its run was
+    prepared. ``reminder`` is a dict::
+
+        {"posted": bool, "residual", "tolerance", "blocked": bool,
+         "excluded": bool, "on_hold": bool, "due_date", "level" (level dict),
+         "previous_sent" (day the level below was sent, or None)}
+
+    Reasons, first one that applies: the invoice is no longer posted
+    (``cancelled``); it is paid, i.e. its residual is at most the tolerance
+    (``paid``); its payment is blocked, e.g. disputed (``blocked``); the customer
+    is excluded from the reminders (``excluded``) or promised to pay
+    (``on_hold``); the level is no longer reached at ``today``, e.g. the due date
+    moved (``not_due``).
+    """
+    if not reminder.get("posted", True):
+        return DROP_CANCELLED
+    residual = to_decimal(reminder["residual"])
+    if residual <= 0 or residual <= to_decimal(reminder.get("tolerance") or 0):
+        return DROP_PAID
+    if reminder.get("blocked"):
+        return DROP_BLOCKED
+    if reminder.get("excluded"):
+        return DROP_EXCLUDED
+    if reminder.get("on_hold"):
+        return DROP_ON_HOLD
+    if not level_reached(
+        reminder["level"], reminder["due_date"], today, reminder.get("previous_sent")
+    ):
+        return DROP_NOT_DUE
+    return None
+
+
 def pending_promise(promises, today):
     """Return True if a promise to pay is still pending at ``today``.
 

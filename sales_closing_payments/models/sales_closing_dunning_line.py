@@ -1,4 +1,5 @@
 import logging
+from decimal import Decimal
 
 from markupsafe import Markup
 
@@ -6,7 +7,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, html2plaintext
 
+from ..engine import dunning as dunning_engine
+
 _logger = logging.getLogger(__name__)
+
+# reminders waiting to be sent; the others keep the amount they reminded
+PENDING_STATES = ("draft", "error")
+FROZEN_STATES = ("sent", "manual")
 
 
 class SalesClosingDunningLine(models.Model):
@@ -74,15 +81,36 @@ class SalesClosingDunningLine(models.Model):
         related="company_id.currency_id", string="Company Currency"
     )
     amount_residual = fields.Monetary(
-        related="invoice_id.amount_residual",
         string="Amount Due",
+        compute="_compute_amounts",
+        store=True,
+        precompute=True,
         currency_field="currency_id",
+        help="What the invoice still owes: until the reminder is sent, the "
+        "invoice's open amount now; once sent, the amount it reminded.",
     )
     amount_company = fields.Monetary(
         string="Amount Due (Company Currency)",
+        compute="_compute_amounts",
+        store=True,
+        precompute=True,
         currency_field="company_currency_id",
-        readonly=True,
-        help="Amount due when the reminder was planned, in company currency.",
+        help="The amount due in company currency: until the reminder is sent, "
+        "the invoice's open amount now; once sent, the amount it reminded.",
+    )
+    drop_reason = fields.Selection(
+        [
+            (dunning_engine.DROP_CANCELLED, "Invoice no longer posted"),
+            (dunning_engine.DROP_PAID, "Paid"),
+            (dunning_engine.DROP_BLOCKED, "Payment blocked"),
+            (dunning_engine.DROP_EXCLUDED, "Customer without reminders"),
+            (dunning_engine.DROP_ON_HOLD, "Promise to pay"),
+            (dunning_engine.DROP_NOT_DUE, "Level no longer reached"),
+        ],
+        string="Not to Send",
+        compute="_compute_drop_reason",
+        help="Why this reminder, waiting to be sent, will not be: it leaves the "
+        "run when reminders are sent or planned.",
     )
     skipped_levels = fields.Char(
         readonly=True,
@@ -127,15 +155,146 @@ class SalesClosingDunningLine(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        invoices = self.env["account.move"].browse(
-            [vals["invoice_id"] for vals in vals_list]
+    @api.depends(
+        "state", "invoice_id.amount_residual", "invoice_id.amount_residual_signed"
+    )
+    def _compute_amounts(self):
+        for line in self:
+            if line.state in FROZEN_STATES and isinstance(line.id, int):
+                # sent (or set by hand): keeps the amount it reminded
+                continue
+            line.amount_residual = abs(line.invoice_id.amount_residual)
+            line.amount_company = abs(line.invoice_id.amount_residual_signed)
+
+    @api.depends(
+        "state",
+        "invoice_id.state",
+        "invoice_id.payment_state",
+        "invoice_id.amount_residual_signed",
+        "invoice_id.invoice_date_due",
+    )
+    def _compute_drop_reason(self):
+        reasons = self._drop_reasons()
+        for line in self:
+            line.drop_reason = reasons.get(line.id, False)
+
+    def _drop_reasons(self, today=None):
+        """``{line id: reason}`` of the reminders of ``self`` waiting to be
+        sent that must not be sent at ``today`` (see the engine's
+        :func:`~..engine.dunning.drop_reason`), read from the invoices now."""
+        pending = self.filtered(
+            lambda line: line.state in PENDING_STATES and isinstance(line.id, int)
         )
-        residuals = {inv.id: abs(inv.amount_residual_signed) for inv in invoices}
-        for vals in vals_list:
-            vals.setdefault("amount_company", residuals[vals["invoice_id"]])
-        return super().create(vals_list)
+        if not pending:
+            return {}
+        today = today or fields.Date.context_today(self)
+        on_hold = {
+            company: self.env["sales.closing.payment.promise"]._partners_on_hold(
+                pending.invoice_id.commercial_partner_id, company, today
+            )
+            for company in pending.company_id
+        }
+        sent = {}  # (invoice id, level id): day the level was sent
+        for line in self.search(
+            [
+                ("invoice_id", "in", pending.invoice_id.ids),
+                ("date_sent", "!=", False),
+            ]
+        ):
+            sent[line.invoice_id.id, line.level_id.id] = (
+                fields.Datetime.context_timestamp(self, line.date_sent).date()
+            )
+        reasons = {}
+        for line in pending:
+            invoice = line.invoice_id
+            company = line.company_id
+            customer = invoice.commercial_partner_id.with_company(company)
+            level = line.level_id
+            below = level.policy_id.level_ids.filtered(
+                lambda other, level=level: other.sequence < level.sequence
+            ).sorted("sequence")[-1:]
+            reason = dunning_engine.drop_reason(
+                {
+                    "posted": invoice.state == "posted",
+                    "residual": Decimal(str(abs(invoice.amount_residual_signed))),
+                    "tolerance": Decimal(
+                        str(company.sales_closing_dunning_tolerance or 0)
+                    ),
+                    "blocked": invoice.payment_state == "blocked",
+                    "excluded": customer.sales_closing_dunning_exclude,
+                    "on_hold": invoice.commercial_partner_id in on_hold[company],
+                    "due_date": invoice.invoice_date_due,
+                    "level": level._engine_dict(),
+                    "previous_sent": sent.get((invoice.id, below.id)),
+                },
+                # a run planned ahead controls its levels at its own date
+                max(today, line.run_id.date or today),
+            )
+            if reason:
+                reasons[line.id] = reason
+        return reasons
+
+    def _drop_stale(self, today=None):
+        """Remove from their runs the reminders of ``self`` waiting to be
+        sent that must not be sent at ``today`` (invoice paid, blocked, no
+        longer due...); each run logs which left and why. Returns how many
+        left."""
+        pending = self.filtered(lambda line: line.state in PENDING_STATES)
+        if not pending:
+            return 0
+        invoices = pending.invoice_id
+        # re-read what the invoices owe now, not what the cache holds
+        invoices.flush_recordset()
+        invoices.invalidate_recordset(
+            [
+                "state",
+                "payment_state",
+                "amount_residual",
+                "amount_residual_signed",
+                "invoice_date_due",
+            ]
+        )
+        reasons = pending._drop_reasons(today)
+        stale = pending.filtered(lambda line: line.id in reasons)
+        if not stale:
+            return 0
+        labels = dict(self._fields["drop_reason"]._description_selection(self.env))
+        runs = stale.run_id
+        for run in runs:
+            run_lines = stale.filtered(lambda line, run=run: line.run_id == run)
+            items = Markup().join(
+                Markup("<li>%s</li>")
+                % self.env._(
+                    "%(invoice)s (%(customer)s, %(level)s): %(reason)s",
+                    invoice=line.invoice_id.display_name,
+                    customer=line.partner_id.display_name,
+                    level=line.level_id.name,
+                    reason=labels[reasons[line.id]],
+                )
+                for line in run_lines
+            )
+            run.message_post(
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    self.env._("Reminders removed from the run, not to be sent:"),
+                    items,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        for line in stale:
+            _logger.info(
+                "Reminder %s of %s removed from run %s: %s",
+                line.level_id.name,
+                line.invoice_id.name,
+                line.run_id.name,
+                reasons[line.id],
+            )
+        count = len(stale)
+        # sudo: accountants may not delete reminders by hand, but one that
+        # must not be sent leaves its run whoever sends or plans (logged above)
+        stale.sudo().unlink()
+        runs._update_state()
+        return count
 
     @api.depends("run_id", "partner_id")
     @api.depends_context("sales_closing_dunning_line_ids")
@@ -157,15 +316,40 @@ class SalesClosingDunningLine(models.Model):
     # Buttons
     # ------------------------------------------------------------------
     def action_send(self):
-        lines = self.filtered(lambda line: line.state in ("draft", "error"))
+        lines = self.filtered(lambda line: line.state in PENDING_STATES)
         if not lines:
             raise UserError(self.env._("These reminders are already sent or skipped."))
-        lines._send()
-        for company in lines.company_id:
+        companies = lines.company_id
+        sent = lines._send()
+        for company in companies:
             self.env["sales.closing.collection.case"].with_company(company)._escalate(
                 company
             )
-        return True
+        return self._nothing_sent_notification(lines, sent)
+
+    def _nothing_sent_notification(self, lines, sent):
+        """True, or a notification when some of ``lines`` left their run
+        instead of being sent (their invoice paid, blocked...)."""
+        dropped = len(lines) - len(sent)
+        if not dropped:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Payment Reminders"),
+                "message": self.env._(
+                    "%(dropped)s reminder(s) not sent and removed from their run "
+                    "(invoice paid, blocked or no longer due: see the run's log); "
+                    "%(sent)s sent.",
+                    dropped=dropped,
+                    sent=len(sent.filtered(lambda line: line.state == "sent")),
+                ),
+                "type": "warning",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_skip(self):
         sent = self.filtered(lambda line: line.state == "sent")
@@ -195,8 +379,16 @@ class SalesClosingDunningLine(models.Model):
         letter) is posted on the customer's chatter and a note on each
         invoice's; each invoice records its new level. A customer whose
         message fails gets its lines in error, the others go on.
+
+        A reminder is built from what is due when it is sent: first the
+        reminders of every pending run of the companies whose invoice is
+        paid, blocked or no longer due leave their run (logged there); the
+        others list the invoices' open amounts now.
         """
-        lines = self.filtered(lambda line: line.state in ("draft", "error"))
+        pending = self.filtered(lambda line: line.state in PENDING_STATES)
+        # what is due now: paid, blocked... invoices leave every pending run
+        self._pending_of_companies(pending.company_id)._drop_stale()
+        lines = pending.exists()
         groups = {}
         for line in lines:
             key = (line.run_id, line.partner_id)
@@ -209,7 +401,18 @@ class SalesClosingDunningLine(models.Model):
                 _logger.warning("Reminder to %s failed: %s", partner.name, error)
                 group.write({"state": "error", "error": str(error)})
         lines.run_id._update_state()
-        return True
+        return lines
+
+    @api.model
+    def _pending_of_companies(self, companies):
+        """The reminders of ``companies`` waiting to be sent in a run."""
+        return self.search(
+            [
+                ("company_id", "in", companies.ids),
+                ("run_id", "!=", False),
+                ("state", "in", PENDING_STATES),
+            ]
+        )
 
     def _send_group(self, partner):
         """Send the reminder of ``self`` (lines of one run and customer)."""

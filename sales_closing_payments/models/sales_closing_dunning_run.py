@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import dunning as dunning_engine
+from .sales_closing_dunning_line import PENDING_STATES
 
 # advisory lock namespace of the reminder runs (any constant int4)
 DUNNING_LOCK = 61_04_2026
@@ -66,16 +67,23 @@ class SalesClosingDunningRun(models.Model):
                 "Reminders of %(date)s", date=fields.Date.to_string(run.date)
             )
 
-    @api.depends("line_ids.state", "line_ids.amount_company")
+    @api.depends("line_ids.state", "line_ids.amount_company", "line_ids.drop_reason")
     def _compute_totals(self):
+        """From the run's lines: the reminders sent (at the amount they
+        reminded) and those to send (at what the invoice owes now), not the
+        ones skipped or no longer to send."""
         for run in self:
             lines = run.line_ids
             run.line_count = len(lines)
-            run.partner_count = len(lines.partner_id)
-            run.to_send_count = len(
-                lines.filtered(lambda line: line.state in ("draft", "error"))
+            to_send = lines.filtered(
+                lambda line: line.state in PENDING_STATES and not line.drop_reason
             )
-            run.amount_total = sum(lines.mapped("amount_company"))
+            counted = to_send | lines.filtered(lambda line: line.state == "sent")
+            run.partner_count = len(counted.partner_id)
+            run.to_send_count = len(to_send)
+            run.amount_total = run.currency_id.round(
+                sum(counted.mapped("amount_company"))
+            )
 
     # ------------------------------------------------------------------
     # Planning
@@ -123,6 +131,11 @@ class SalesClosingDunningRun(models.Model):
         )
         if not self.env.cr.fetchone()[0]:
             return self.browse()
+        # the reminders prepared earlier whose invoice was paid since (or
+        # blocked, no longer due...) leave their runs first
+        self.env["sales.closing.dunning.line"]._pending_of_companies(
+            company
+        )._drop_stale(today)
         levels = self.env["sales.closing.dunning.level"].search(
             [("company_id", "=", company.id), ("policy_id.active", "=", True)]
         )
@@ -250,15 +263,15 @@ class SalesClosingDunningRun(models.Model):
     # Buttons
     # ------------------------------------------------------------------
     def action_send(self):
-        lines = self.line_ids.filtered(lambda line: line.state in ("draft", "error"))
+        lines = self.line_ids.filtered(lambda line: line.state in PENDING_STATES)
         if not lines:
             raise UserError(self.env._("Nothing left to send in this run."))
-        lines._send()
+        sent = lines._send()
         for run in self:
             self.env["sales.closing.collection.case"].with_company(
                 run.company_id
             )._escalate(run.company_id)
-        return True
+        return lines.browse()._nothing_sent_notification(lines, sent)
 
     def action_print_letters(self):
         lines = self.line_ids.filtered(

@@ -77,7 +77,17 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                     or "customer"
                 )
             long_overdue = self._demo_overdue_invoice(cenv, company, worst, today)
+            if strict_customer:
+                self._demo_partly_paid_invoice(cenv, company, strict_customer, today)
             run = cenv["sales.closing.dunning.run"]._plan(company, today)
+            # the customers who paid (the demo bank lines of sales_closing,
+            # matched later by the reconciliation addon) are not reminded
+            in_bank = self._demo_paid_in_bank(cenv, company)
+            if in_bank:
+                run.line_ids.filtered(
+                    lambda line, paid=in_bank: line.invoice_id in paid
+                ).unlink()
+                run._update_state()
             lines = run.line_ids.filtered(lambda line, p=worst: line.partner_id == p)
             lines._send()
             case = cenv["sales.closing.collection.case"]._escalate(company, today)
@@ -153,6 +163,59 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 ],
             }
         )
+
+    def _demo_paid_in_bank(self, cenv, company):
+        """The open invoices of ``company`` that an incoming bank line not yet
+        matched names: their customers paid, the match is still to do."""
+        bank_lines = cenv["account.bank.statement.line"].search(
+            [
+                ("company_id", "=", company.id),
+                ("is_reconciled", "=", False),
+                ("amount", ">", 0),
+            ]
+        )
+        labels = " ".join(bank_lines.mapped("payment_ref"))
+        invoices = cenv["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ]
+        )
+        return invoices.filtered(lambda invoice: invoice.name in labels)
+
+    def _demo_partly_paid_invoice(self, cenv, company, partner, today):
+        """An invoice of ``partner`` due three days ago, of which a part is
+        paid: its reminder lists what is left."""
+        invoice = cenv["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "company_id": company.id,
+                "partner_id": partner.id,
+                "invoice_payment_term_id": False,
+                "invoice_date": today - timedelta(days=10),
+                "invoice_date_due": today - timedelta(days=3),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": self.env._("Spare parts (demo, partly paid)"),
+                            "quantity": 1,
+                            "price_unit": 1250.0,
+                            "tax_ids": False,
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.invoice_date_due = today - timedelta(days=3)
+        invoice.action_post()
+        cenv["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create(
+            {"payment_date": today - timedelta(days=1), "amount": 500.0}
+        )._create_payments()
+        return invoice
 
     def _demo_overdue_invoice(self, cenv, company, partner, today):
         """An invoice of ``partner`` 31 days overdue that no bank line pays.

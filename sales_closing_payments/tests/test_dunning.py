@@ -432,27 +432,46 @@ class TestDunning(TransactionCase):
     def test_demo_loader(self):
         overdue = self._invoice(300.0, -20)
         self._invoice(100.0, -8, partner=self.other)
+        # paid: its payment is in the bank, not matched yet
+        in_bank = self._invoice(150.0, -10)
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", self.company.id), ("type", "=", "bank")], limit=1
+        )
+        self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": journal.id,
+                "date": self.today - timedelta(days=2),
+                "payment_ref": f"Payment {in_bank.name} {self.customer.name}",
+                "amount": 150.0,
+            }
+        )
         self.env["sales.closing.payments.demo"]._demo_dunning(self.today)
         run = self.Run.search(
             [("company_id", "=", self.company.id), ("date", "=", self.today)]
         )
-        self.assertEqual(len(run.line_ids), 3)
+        self.assertEqual(len(run.line_ids), 4)
+        self.assertNotIn(in_bank, run.line_ids.invoice_id)
+        self.assertFalse(in_bank.sales_closing_dunning_level_id)
         # the most overdue customer gets a long overdue invoice, is reminded
         # and escalated automatically, with a broken and an open promise
         self.assertEqual(overdue.sales_closing_dunning_level_id, self.second)
         case = self.Case.search([("partner_id", "=", self.customer.id)])
         self.assertEqual(case.reason, "last_level")
-        self.assertEqual(len(case.invoice_ids), 2)
+        # (with the invoice paid in the bank, until it is matched)
+        self.assertEqual(len(case.invoice_ids), 3)
         self.assertIn(overdue, case.invoice_ids)
-        self.assertEqual(case.amount_due, 300.0 + 4870.0)
+        self.assertEqual(case.amount_due, 300.0 + 4870.0 + 150.0)
         self.assertEqual(sorted(case.promise_ids.mapped("state")), ["broken", "open"])
-        # the other customer's reminder waits for review, at the first level
-        # of the second demo policy it follows
-        other_line = run.line_ids.filtered(lambda line: line.partner_id == self.other)
-        self.assertEqual(other_line.state, "draft")
+        # the other customer's reminders wait for review, at the first level
+        # of the second demo policy it follows; one lists a partly paid
+        # invoice at what is left
+        other_lines = run.line_ids.filtered(lambda line: line.partner_id == self.other)
+        self.assertEqual(set(other_lines.mapped("state")), {"draft"})
         strict = self.other.with_company(self.company).sales_closing_dunning_policy_id
         self.assertEqual(strict.name, "Strict")
-        self.assertEqual(other_line.level_id, strict.level_ids.sorted("sequence")[0])
+        self.assertEqual(other_lines.level_id, strict.level_ids.sorted("sequence")[0])
+        self.assertEqual(sorted(other_lines.mapped("amount_residual")), [100.0, 750.0])
+        self.assertEqual(run.amount_total, 850.0 + 300.0 + 4870.0)
         self.assertEqual(
             strict.level_ids.mapped("computation_mode"), ["due", "previous"]
         )
@@ -666,3 +685,139 @@ class TestDunning(TransactionCase):
         theirs = self._invoice(50.0, -8, partner=self.other)
         with self.assertRaises(UserError):
             self._change_level(planned | theirs, self.final)
+
+    # ------------------------------------------------------------------
+    # A reminder is built from what is due when it is sent
+    # ------------------------------------------------------------------
+    def _messages_to(self, partner):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("message_type", "=", "comment"),
+            ]
+        )
+
+    def test_paid_between_preparing_and_sending(self):
+        paid = self._invoice(200.0, -8)
+        still_due = self._invoice(300.0, -20)
+        other = self._invoice(50.0, -8, partner=self.other)
+        run = self._plan()
+        self.assertEqual(run.amount_total, 550.0)
+        self._pay(paid)
+        # the run's figures follow its lines: the paid one is no longer counted
+        paid_line = self._line_of(run, paid)
+        self.assertEqual(paid_line.drop_reason, "paid")
+        self.assertEqual(paid_line.amount_residual, 0.0)
+        self.assertEqual(run.to_send_count, 2)
+        self.assertEqual(run.amount_total, 350.0)
+        result = run.with_user(self.accountant).action_send()
+        self.assertEqual(result["params"]["type"], "warning")
+        # no reminder for the paid invoice: it left the run, logged there
+        self.assertFalse(paid_line.exists())
+        self.assertEqual(run.line_ids.invoice_id, still_due | other)
+        self.assertFalse(paid.sales_closing_dunning_level_id)
+        self.assertEqual(still_due.sales_closing_dunning_level_id, self.second)
+        body = self._line_of(run, still_due).mail_message_id.body
+        self.assertIn(still_due.name, body)
+        self.assertNotIn(paid.name, body)
+        log = run.message_ids.filtered(lambda m: paid.name in (m.body or ""))
+        self.assertEqual(len(log), 1)
+        self.assertIn("Paid", log.body)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.amount_total, 350.0)
+        self.assertEqual(run.partner_count, 2)
+
+    def test_run_of_paid_invoices_sends_nothing(self):
+        first = self._invoice(200.0, -8)
+        second = self._invoice(300.0, -20)
+        run = self._plan()
+        self.assertEqual(len(run.line_ids), 2)
+        before = self._messages_to(self.customer)
+        self._pay(first)
+        self._pay(second)
+        self.assertEqual(run.to_send_count, 0)
+        self.assertEqual(run.amount_total, 0.0)
+        run.with_user(self.accountant).action_send()
+        self.assertFalse(run.line_ids)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._messages_to(self.customer), before)
+        self.assertFalse((first | second).sales_closing_dunning_level_id)
+        # the cron planning later does not bring them back either
+        self.assertFalse(self._plan(self.today + timedelta(days=20)))
+
+    def test_paid_invoice_never_gets_final_notice(self):
+        self.company.sales_closing_dunning_auto_send = False
+        invoice = self._invoice(500.0, -35)
+        run = self._plan()
+        self.assertEqual(self._line_of(run, invoice).level_id, self.final)
+        # another run, planned later, waits with another customer's reminder
+        later = self._plan(self.today + timedelta(days=1))
+        self.assertFalse(later)
+        other = self._invoice(90.0, -8, partner=self.other)
+        later = self._plan(self.today + timedelta(days=1))
+        self.assertEqual(later.line_ids.invoice_id, other)
+        self._pay(invoice)
+        # sending the later run clears the paid reminder from every pending run
+        later.action_send()
+        self.assertFalse(run.line_ids)
+        self.assertEqual(run.state, "done")
+        self.assertTrue(
+            run.message_ids.filtered(lambda m: invoice.name in (m.body or ""))
+        )
+        self.assertFalse(invoice.sales_closing_dunning_level_id)
+        self.assertFalse(
+            self.env["sales.closing.dunning.line"].search(
+                [("invoice_id", "=", invoice.id), ("state", "=", "sent")]
+            )
+        )
+        # nor does the daily cron send it, automatically or not
+        self.company.sales_closing_dunning_auto_send = True
+        self.Run._cron_dunning(today=self.today + timedelta(days=2))
+        self.assertFalse(invoice.sales_closing_dunning_line_ids)
+        self.assertFalse(self.Case.search([("partner_id", "=", self.customer.id)]))
+
+    def test_partly_paid_reminder_shows_residual_at_send(self):
+        invoice = self._invoice(1000.0, -8)
+        run = self._plan()
+        line = run.line_ids
+        self.assertEqual(line.amount_residual, 1000.0)
+        self._pay(invoice, amount=400.0)
+        self.assertEqual(line.amount_residual, 600.0)
+        self.assertEqual(run.amount_total, 600.0)
+        run.action_send()
+        self.assertEqual(line.state, "sent")
+        body = line.mail_message_id.body
+        self.assertIn("600.00", body)
+        self.assertNotIn("1,000.00", body)
+        # once sent, the reminder keeps the amount it reminded
+        self._pay(invoice, amount=100.0)
+        self.assertEqual(invoice.amount_residual, 500.0)
+        self.assertEqual(line.amount_residual, 600.0)
+        self.assertEqual(line.amount_company, 600.0)
+        self.assertEqual(run.amount_total, 600.0)
+
+    def test_blocked_or_excluded_invoice_leaves_the_run(self):
+        blocked = self._invoice(200.0, -8)
+        excluded = self._invoice(100.0, -8, partner=self.other)
+        kept = self._invoice(300.0, -20)
+        run = self._plan()
+        blocked.action_toggle_block_payment()
+        self.other.with_company(self.company).sales_closing_dunning_exclude = True
+        reasons = {line.invoice_id: line.drop_reason for line in run.line_ids}
+        self.assertEqual(
+            reasons, {blocked: "blocked", excluded: "excluded", kept: False}
+        )
+        run.action_send()
+        self.assertEqual(run.line_ids.invoice_id, kept)
+        self.assertEqual(run.line_ids.state, "sent")
+        # the due date moved after planning: the level is no longer reached
+        moved = self._invoice(120.0, -8)
+        run = self._plan(self.today + timedelta(days=1))
+        line = self._line_of(run, moved)
+        moved.button_draft()
+        self.assertEqual(line.drop_reason, "cancelled")
+        moved.invoice_date_due = self.today + timedelta(days=10)
+        moved.action_post()
+        self.assertEqual(moved.invoice_date_due, self.today + timedelta(days=10))
+        self.assertEqual(self._line_of(run, moved).drop_reason, "not_due")

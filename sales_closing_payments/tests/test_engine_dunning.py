@@ -423,3 +423,37 @@ class TestDateModes(unittest.TestCase):
         for levels in invalid:
             with self.subTest(levels=levels), self.assertRaises(ValueError):
                 dunning.normalise_levels(levels)
+
+    def test_drop_reason_at_send_time(self):
+        """A reminder planned earlier is sent only if still due when sent."""
+        level = LEVELS[1]  # 7 days after the due date
+        today = DUE + timedelta(days=10)
+        due = {
+            "posted": True,
+            "residual": Decimal("100.00"),
+            "tolerance": Decimal("0"),
+            "due_date": DUE,
+            "level": level,
+        }
+        self.assertIsNone(dunning.drop_reason(due, today))
+        cases = [
+            ({"posted": False}, dunning.DROP_CANCELLED),
+            ({"residual": Decimal("0")}, dunning.DROP_PAID),
+            ({"residual": Decimal("0.50"), "tolerance": "1.00"}, dunning.DROP_PAID),
+            ({"blocked": True}, dunning.DROP_BLOCKED),
+            ({"excluded": True}, dunning.DROP_EXCLUDED),
+            ({"on_hold": True}, dunning.DROP_ON_HOLD),
+            # the due date moved: the level is not reached any more
+            ({"due_date": DUE + timedelta(days=5)}, dunning.DROP_NOT_DUE),
+            # paid wins over every other reason
+            ({"residual": Decimal("0"), "blocked": True}, dunning.DROP_PAID),
+        ]
+        for change, reason in cases:
+            with self.subTest(change=change):
+                self.assertEqual(dunning.drop_reason({**due, **change}, today), reason)
+        # a level counted from the previous one needs that one sent
+        previous = {"sequence": 3, "days": 4, "mode": "previous"}
+        chained = {**due, "level": previous}
+        self.assertEqual(dunning.drop_reason(chained, today), dunning.DROP_NOT_DUE)
+        chained["previous_sent"] = today - timedelta(days=4)
+        self.assertIsNone(dunning.drop_reason(chained, today))
