@@ -12,4 +12,5 @@ class AccountLockException(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
+        groups="sales_closing.group_closing_user,sales_closing.group_closing_auditor",
     )

@@ -80,6 +80,12 @@ class ResCompany(models.Model):
         help="Orders with a quantity above this many times the customer's "
         "average for the product need approval.",
     )
+    sales_closing_check_input = fields.Boolean(
+        string="Check Order Input",
+        help="Refuse to confirm an order with a negative quantity or in a "
+        "currency other than its pricelist's. Off: Odoo's standard, which "
+        "accepts both.",
+    )
     sales_closing_approver_id = fields.Many2one(
         "res.users",
         string="Order Approver",

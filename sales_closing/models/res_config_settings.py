@@ -46,6 +46,9 @@ class ResConfigSettings(models.TransientModel):
     sales_closing_qty_factor = fields.Float(
         related="company_id.sales_closing_qty_factor", readonly=False
     )
+    sales_closing_check_input = fields.Boolean(
+        related="company_id.sales_closing_check_input", readonly=False
+    )
     sales_closing_approver_id = fields.Many2one(
         related="company_id.sales_closing_approver_id", readonly=False
     )

@@ -62,6 +62,8 @@ class SaleOrder(models.Model):
         string="Rule Violations",
         readonly=True,
         copy=False,
+        # who may read the violations: Odoo's salespeople see no relation
+        groups="sales_closing.group_closing_user,sales_closing.group_closing_auditor",
     )
     sales_closing_approver_id = fields.Many2one(
         "res.users",
@@ -505,7 +507,10 @@ class SaleOrder(models.Model):
             error = order._confirmation_error_message()
             if error:
                 raise UserError(error)
-        self._sales_closing_check_input()
+        # an opt-in control: Odoo accepts negative quantities and a currency
+        # other than the pricelist's
+        checked = self.filtered("company_id.sales_closing_check_input")
+        checked._sales_closing_check_input()
         violations = self._sales_closing_evaluate()
         to_approve = self.filtered(
             lambda o: violations[o] and not o._sales_closing_covered(violations[o])

@@ -26,3 +26,4 @@ from . import test_engine_invoicing
 from . import test_invoicing
 from . import test_engine_invoice_layout
 from . import test_invoice_layout
+from . import test_odoo_users

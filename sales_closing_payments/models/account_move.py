@@ -17,6 +17,7 @@ class AccountMove(models.Model):
         copy=False,
         index="btree_not_null",
         help="Highest payment reminder level sent for this invoice.",
+        groups="sales_closing.group_closing_user,sales_closing.group_closing_auditor",
     )
     sales_closing_dunning_date = fields.Datetime(
         string="Last Reminder", readonly=True, copy=False
@@ -26,11 +27,15 @@ class AccountMove(models.Model):
         "invoice_id",
         string="Payment Reminders",
         readonly=True,
+        groups="sales_closing.group_closing_accountant,sales_closing.group_closing_auditor",
     )
 
     # Installment plans
     sales_closing_installment_plan_ids = fields.One2many(
-        "sales.closing.installment.plan", "invoice_id", string="Installment Plans"
+        "sales.closing.installment.plan",
+        "invoice_id",
+        string="Installment Plans",
+        groups="sales_closing.group_closing_user,sales_closing.group_closing_auditor",
     )
 
     # ------------------------------------------------------------------

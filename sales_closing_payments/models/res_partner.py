@@ -17,12 +17,19 @@ class ResPartner(models.Model):
         company_dependent=True,
         check_company=True,
         help="Reminder levels of this customer; empty: the company's default policy.",
+        groups="sales_closing.group_closing_user,sales_closing.group_closing_auditor",
     )
+    # who may read the cases: Odoo's users see neither the cases nor their count
     sales_closing_case_ids = fields.One2many(
-        "sales.closing.collection.case", "partner_id", string="Collection Cases"
+        "sales.closing.collection.case",
+        "partner_id",
+        string="Collection Cases",
+        groups="sales_closing.group_closing_user,sales_closing.group_closing_auditor",
     )
     sales_closing_case_count = fields.Integer(
-        string="Collection Cases Count", compute="_compute_sales_closing_case_count"
+        string="Collection Cases Count",
+        compute="_compute_sales_closing_case_count",
+        groups="sales_closing.group_closing_user,sales_closing.group_closing_auditor",
     )
 
     def _compute_sales_closing_case_count(self):

@@ -275,7 +275,11 @@ class SaleOrder(models.Model):
     # Installment and recurring plans
     # ------------------------------------------------------------------
     sales_closing_installment_plan_ids = fields.One2many(
-        "sales.closing.installment.plan", "sale_order_id", string="Payment Plans"
+        "sales.closing.installment.plan",
+        "sale_order_id",
+        string="Payment Plans",
+        # who may read the plans: Odoo's salespeople see no relation
+        groups="sales_closing.group_closing_user,sales_closing.group_closing_auditor",
     )
 
     def action_sales_closing_installment_plan(self):

@@ -17,5 +17,11 @@ class StockPicking(models.Model):
         return res
 
     def _sales_closing_sync_capture(self):
-        orders = self.sale_id.filtered(lambda order: order.state in ("sale", "cancel"))
+        # sudo: the warehouse user validating or cancelling the delivery may
+        # read neither the order (another salesperson's) nor its payment
+        # transactions; the capture follows the delivery whoever validates it,
+        # as Odoo's own stock flows update the order as superuser
+        orders = self.sudo().sale_id.filtered(
+            lambda order: order.state in ("sale", "cancel")
+        )
         orders._sales_closing_sync_capture()

@@ -71,15 +71,24 @@ class AccountBankStatementLine(models.Model):
         "statement_line_id",
         string="Match Suggestions",
         readonly=True,
+        # who may read the suggestions: Odoo's accountants see no relation
+        groups="sales_closing.group_closing_accountant,sales_closing.group_closing_auditor",
     )
     sales_closing_match_score = fields.Float(
-        string="Score", compute="_compute_sales_closing_top", digits=(3, 4)
+        string="Score",
+        compute="_compute_sales_closing_top",
+        digits=(3, 4),
+        groups="sales_closing.group_closing_accountant,sales_closing.group_closing_auditor",
     )
     sales_closing_match_reasons = fields.Char(
-        string="Reasons", compute="_compute_sales_closing_top"
+        string="Reasons",
+        compute="_compute_sales_closing_top",
+        groups="sales_closing.group_closing_accountant,sales_closing.group_closing_auditor",
     )
     sales_closing_match_candidates = fields.Char(
-        string="Top Suggestion", compute="_compute_sales_closing_top"
+        string="Top Suggestion",
+        compute="_compute_sales_closing_top",
+        groups="sales_closing.group_closing_accountant,sales_closing.group_closing_auditor",
     )
 
     @api.depends(
