@@ -74,8 +74,17 @@ def uninvoiced_amount(line):
 
     ``line`` also holds ``price_total`` (the line's total, taxes and discount
     included) and ``price_unit_taxinc`` (its unit price so, for lines ordered
-    in zero quantity such as down payments).
+    in zero quantity).
+
+    A down payment line (``is_downpayment``) is ordered in zero quantity:
+    what its invoices took (``invoiced_amount``, taxes included, credit
+    notes and the final invoice's deduction subtracted) is so much less for
+    the order's other lines to invoice, so it counts negative.  Odoo's own
+    ``price_reduce_taxinc`` is 0 on such a line, which would count the down
+    payment twice (its invoice and the order's lines).
     """
+    if line.get("is_downpayment"):
+        return -float(line.get("invoiced_amount") or 0.0)
     quantity = uninvoiced_quantity(line)
     if not quantity:
         return 0.0

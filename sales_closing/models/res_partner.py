@@ -160,7 +160,8 @@ class ResPartner(models.Model):
         partners) in ``companies`` with a quantity left to invoice, as the
         credit engine's ``uninvoiced_quantity`` wants them, plus ``order_id``,
         ``partner_id``, ``company_id`` and the order's ``currency_rate``.
-        One query (the lines' stock moves in a subquery)."""
+        One query (the lines' stock moves and down payment invoices in
+        subqueries)."""
         self.env["sale.order.line"].flush_model()
         self.env["sale.order"].flush_model(
             ["state", "company_id", "partner_invoice_id", "currency_rate"]
@@ -170,6 +171,10 @@ class ResPartner(models.Model):
         self.env["product.product"].flush_model(["product_tmpl_id"])
         self.env["product.template"].flush_model(["invoice_policy"])
         self.env["uom.uom"].flush_model(["rounding"])
+        self.env["account.move.line"].flush_model(
+            ["sale_line_ids", "price_total", "move_id"]
+        )
+        self.env["account.move"].flush_model(["move_type", "state"])
         self.env.cr.execute(
             SQL(
                 """
@@ -188,7 +193,18 @@ class ResPartner(models.Model):
                             WHERE move.sale_line_id = line.id
                               AND move.state NOT IN ('done', 'cancel')
                        ) AS pending,
-                       uom.rounding
+                       uom.rounding,
+                       line.is_downpayment,
+                       CASE WHEN line.is_downpayment THEN (
+                           SELECT COALESCE(SUM(CASE WHEN move.move_type = 'out_refund'
+                                                    THEN -aml.price_total
+                                                    ELSE aml.price_total END), 0)
+                             FROM sale_order_line_invoice_rel rel
+                             JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                             JOIN account_move move ON move.id = aml.move_id
+                            WHERE rel.order_line_id = line.id
+                              AND move.state != 'cancel'
+                       ) END AS invoiced_amount
                   FROM sale_order_line line
                   JOIN sale_order so ON so.id = line.order_id
                   JOIN res_partner invoiced ON invoiced.id = so.partner_invoice_id
@@ -201,7 +217,8 @@ class ResPartner(models.Model):
                    AND so.company_id IN %(companies)s
                    AND invoiced.commercial_partner_id IN %(partners)s
                    AND (line.qty_invoiced != line.product_uom_qty
-                        OR line.qty_invoiced != line.qty_delivered)
+                        OR line.qty_invoiced != line.qty_delivered
+                        OR line.is_downpayment)
                 """,
                 companies=tuple(companies.ids),
                 partners=tuple(partner_ids),

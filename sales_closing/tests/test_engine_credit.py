@@ -85,9 +85,14 @@ class TestCredit(unittest.TestCase):
             policy="order",
             stock=False,
             price_total=0.0,
-            price_unit_taxinc=57.5,
+            price_unit_taxinc=0.0,  # Odoo's on a line ordered 0
+            is_downpayment=True,
+            invoiced_amount=57.5,
         )
         self.assertEqual(credit.uninvoiced_amount(line), -57.5)
+        # deducted on the final invoice: nothing left to deduct
+        line.update(invoiced=0.0, invoiced_amount=0.0)
+        self.assertEqual(credit.uninvoiced_amount(line), 0.0)
 
     def test_quantity_rounded_to_the_uom(self):
         line = self._line(ordered=1.0, invoiced=0.996, rounding=0.01, stock=False)
