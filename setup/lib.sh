@@ -57,6 +57,8 @@ odoo_version_of() {
     "$1" -c 'import odoo.release; print(odoo.release.serie)' 2>/dev/null || true
 }
 
+odoo_words() { if [ -n "$1" ]; then echo "Odoo $1"; else echo "no Odoo"; fi; }
+
 check_base_python() {
     command -v "$BASE_PYTHON" >/dev/null 2>&1 \
         || die "PYTHON=$BASE_PYTHON is not an interpreter on this machine"
@@ -156,7 +158,7 @@ ensure_odoo() {
             return 0
         fi
         if [ -n "${ODOO_PYTHON:-}" ]; then
-            die "ODOO_PYTHON=$given imports ${version:+Odoo $version}${version:-no Odoo}; it must import Odoo 18.0"
+            die "ODOO_PYTHON=$given imports $(odoo_words "$version"); it must import Odoo 18.0"
         fi
         [ -n "$version" ] && die "the active virtual environment $VIRTUAL_ENV imports Odoo $version, not 18.0: deactivate it or set ODOO_PYTHON"
     fi
@@ -164,7 +166,7 @@ ensure_odoo() {
     VENV="$(venv_path)"
     version="$(odoo_version_of "$VENV/bin/python")"
     if [ -x "$VENV/bin/python" ] && [ "$version" != 18.0 ]; then
-        die "$VENV imports ${version:+Odoo $version}${version:-no Odoo}, not 18.0: remove that folder and run this again"
+        die "$VENV imports $(odoo_words "$version"), not 18.0: remove that folder and run this again"
     fi
     [ -x "$VENV/bin/python" ] || build_venv "$VENV"
     PYTHON="$VENV/bin/python"
