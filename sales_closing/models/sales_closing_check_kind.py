@@ -149,20 +149,43 @@ class SalesClosingCheckKind(models.Model):
         }
 
     def _check_uninvoiced_lines(self, period):
+        """Lines Odoo marks "to invoice": a quantity to invoice either way
+        (a credit note to issue, a down payment to deduct, too); their
+        untaxed amount in company currency at each order's rate."""
+        company = period.company_id
         domain = [
-            ("company_id", "=", period.company_id.id),
+            ("company_id", "=", company.id),
             ("state", "=", "sale"),
             (
                 "order_id.date_order",
                 "<=",
                 fields.Datetime.to_string(period._end_datetime()),
             ),
-            ("qty_to_invoice", ">", 0),
+            ("invoice_status", "=", "to invoice"),
             ("display_type", "=", False),
         ]
-        return self._read_group_result(
-            "sale.order.line", domain, "untaxed_amount_to_invoice"
-        )
+        Line = self.env["sale.order.line"]
+        count = amount = 0
+        for currency, rows, to_invoice in Line._read_group(
+            domain, ["currency_id"], ["__count", "untaxed_amount_to_invoice:sum"]
+        ):
+            count += rows
+            if currency == company.currency_id:
+                amount += to_invoice
+                continue
+            # another currency: each order at its own rate
+            for order, order_amount in Line._read_group(
+                domain + [("currency_id", "=", currency.id)],
+                ["order_id"],
+                ["untaxed_amount_to_invoice:sum"],
+            ):
+                amount += order_amount / (order.currency_rate or 1.0)
+        return {
+            "res_model": "sale.order.line",
+            "domain": domain,
+            "count": count,
+            "amount": abs(company.currency_id.round(amount)),
+        }
 
     def _check_draft_invoices(self, period):
         domain = [
