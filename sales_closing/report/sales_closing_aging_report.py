@@ -35,9 +35,10 @@ class SalesClosingAgingReport(models.Model):
     """Receivables aging as of today, per open receivable line.
 
     One PostgreSQL view over posted receivable journal items not fully
-    reconciled: the residual in company currency and the same amount in the
-    column of its bucket (not due, 1-30, 31-60, 61-90, over 90 days past the
-    due date, today being the database's ``CURRENT_DATE``).  Credit notes
+    reconciled and dated today at the latest: the residual in company
+    currency and the same amount in the column of its bucket (not due,
+    1-30, 31-60, 61-90, over 90 days past the due date, today being the
+    database's ``CURRENT_DATE``).  Credit notes
     and payments not yet matched are negative and reduce their bucket, as in
     ``engine.aging``, whose boundaries and labels the view uses.
     """
@@ -143,6 +144,8 @@ class SalesClosingAgingReport(models.Model):
                        AND aml.parent_state = 'posted'
                        AND NOT aml.reconciled
                        AND aml.amount_residual != 0
+                       -- as of today: an entry dated later is not open yet
+                       AND aml.date <= CURRENT_DATE
                   ) aged
               ) line
             """,
