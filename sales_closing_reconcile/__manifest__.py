@@ -4,7 +4,7 @@
     "name": "Sales Closing Reconciliation",
     "summary": "Bank and gateway statement import, automatic matching, "
     "review screen and differences report for the sales close",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/sales-closing/sales_closing",
     "author": "Sales Closing contributors",

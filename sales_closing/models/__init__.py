@@ -2,6 +2,7 @@ from . import res_company
 from . import res_config_settings
 from . import sales_closing_check_kind
 from . import sales_closing_check_kind_company
+from . import sales_closing_currency_totals_mixin
 from . import sales_closing_flux_line
 from . import sales_closing_period
 from . import sales_closing_check_line

@@ -37,6 +37,8 @@ class SalesClosingFluxLine(models.Model):
     """
 
     _name = "sales.closing.flux.line"
+    # group totals per currency (periods of companies in several currencies)
+    _inherit = ["sales.closing.currency.totals.mixin"]
     _description = "Closing Flux Analysis Line"
     _order = "period_id, dimension, needs_explanation desc, name"
     _sales_closing_workflow_fields = WORKFLOW_FIELDS
@@ -61,9 +63,9 @@ class SalesClosingFluxLine(models.Model):
     previous = fields.Monetary(string="Previous Period", readonly=True)
     last_year = fields.Monetary(string="Same Period Last Year", readonly=True)
     var_prev = fields.Monetary(string="Variance vs Previous", readonly=True)
-    var_prev_pct = fields.Float(string="% vs Previous", readonly=True)
+    var_prev_pct = fields.Float(string="% vs Previous", readonly=True, aggregator=False)
     var_ly = fields.Monetary(string="Variance vs Last Year", readonly=True)
-    var_ly_pct = fields.Float(string="% vs Last Year", readonly=True)
+    var_ly_pct = fields.Float(string="% vs Last Year", readonly=True, aggregator=False)
     needs_explanation = fields.Boolean(readonly=True)
     explanation = fields.Text(
         help="Why the variance is what it is; required before the period "

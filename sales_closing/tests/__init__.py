@@ -27,3 +27,4 @@ from . import test_invoicing
 from . import test_engine_invoice_layout
 from . import test_invoice_layout
 from . import test_odoo_users
+from . import test_currency_totals

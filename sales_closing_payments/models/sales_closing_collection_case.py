@@ -15,7 +15,12 @@ OPEN_INVOICE_DOMAIN = [
 class SalesClosingCollectionCase(models.Model):
     _name = "sales.closing.collection.case"
     _description = "Collection Case"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    # group totals (kanban columns, list groups) per currency
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "sales.closing.currency.totals.mixin",
+    ]
     _order = "priority desc, date_escalated desc, id desc"
 
     name = fields.Char(required=True, default="/", copy=False, readonly=True)

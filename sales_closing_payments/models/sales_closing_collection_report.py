@@ -9,6 +9,8 @@ class SalesClosingCollectionReport(models.Model):
     """
 
     _name = "sales.closing.collection.report"
+    # pivot and graph totals per currency (companies in several currencies)
+    _inherit = ["sales.closing.currency.totals.mixin"]
     _description = "Collection Report"
     _auto = False
     _order = "date desc"

@@ -18,6 +18,8 @@ FROZEN_STATES = ("sent", "manual")
 
 class SalesClosingDunningLine(models.Model):
     _name = "sales.closing.dunning.line"
+    # group totals per currency (invoices in several currencies)
+    _inherit = ["sales.closing.currency.totals.mixin"]
     _description = "Payment Reminder"
     _order = "run_id desc, partner_id, level_sequence desc, due_date, id"
     _rec_name = "invoice_id"

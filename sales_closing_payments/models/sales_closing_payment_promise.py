@@ -7,6 +7,8 @@ from odoo.tools import format_amount
 
 class SalesClosingPaymentPromise(models.Model):
     _name = "sales.closing.payment.promise"
+    # group totals per currency (promises of companies in several currencies)
+    _inherit = ["sales.closing.currency.totals.mixin"]
     _description = "Promise to Pay"
     _order = "date, id"
 

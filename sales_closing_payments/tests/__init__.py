@@ -16,3 +16,4 @@ from . import test_provider_alipay
 from . import test_provider_wechatpay
 from . import test_notification_hot_path
 from . import test_provider_setup
+from . import test_currency_totals

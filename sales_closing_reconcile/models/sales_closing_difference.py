@@ -43,6 +43,8 @@ KIND_AREA = {
 
 class SalesClosingDifference(models.Model):
     _name = "sales.closing.difference"
+    # group totals of the differences of several companies, per currency
+    _inherit = ["sales.closing.currency.totals.mixin"]
     _description = "Closing Difference (Order, Invoice and Payment Reconciliation)"
     _order = "period_id, area, kind, date, id"
 
@@ -78,12 +80,18 @@ class SalesClosingDifference(models.Model):
         readonly=True,
         help="Expected minus actual, in the document currency.",
     )
-    amount_company = fields.Float(
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id",
+        string="Company Currency",
+        store=True,
+        index=True,
+    )
+    amount_company = fields.Monetary(
         string="Difference (Company Currency)",
         readonly=True,
-        digits="Account",
+        currency_field="company_currency_id",
         help="Absolute difference converted at the document's own rate; "
-        "the period's checklist sums it.",
+        "the period's checklist sums it. Totals are per company currency.",
     )
 
     @api.model

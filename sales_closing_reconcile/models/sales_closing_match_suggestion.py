@@ -28,17 +28,32 @@ class SalesClosingMatchSuggestion(models.Model):
     rank = fields.Integer(default=1)
     score = fields.Float(digits=(3, 4))
     reasons = fields.Char()
-    fee_amount = fields.Float(
-        string="Fee", help="Fee booked to the fee account, in the line's currency."
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        help="The currency the line is matched in (its foreign currency, else "
+        "its own).",
+    )
+    fee_amount = fields.Monetary(
+        string="Fee",
+        currency_field="currency_id",
+        help="Fee booked to the fee account, in the line's currency.",
     )
     partial = fields.Boolean(help="The line pays only part of the open item.")
     items_display = fields.Char(string="Candidates", compute="_compute_items_display")
     partner_id = fields.Many2one(
         "res.partner", string="Partner", compute="_compute_items_display"
     )
-    items_residual = fields.Float(
-        string="Open Amount", compute="_compute_items_display"
+    items_residual = fields.Monetary(
+        string="Open Amount",
+        compute="_compute_items_display",
+        currency_field="currency_id",
     )
+
+    def _compute_currency_id(self):
+        for suggestion in self:
+            line = suggestion.statement_line_id
+            suggestion.currency_id = line.foreign_currency_id or line.currency_id
 
     def _compute_items_display(self):
         for suggestion in self:

@@ -6,3 +6,4 @@ from . import test_statement_import
 from . import test_differences
 from . import test_ui
 from . import test_payouts
+from . import test_currency_totals
