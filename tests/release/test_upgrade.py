@@ -1,8 +1,7 @@
 """Upgrade from the previous release to this working tree.
 
-The previous release is read from git history: the newest commit whose
-addon versions (the manifests' ``version``) differ from the working tree's,
-i.e. the code that was installed before this version bump. It is installed
+The previous release is the newest commit listed in setup/releases.txt
+that HEAD descends from (what landed at the end of the last session). It is installed
 with demo data on a database of its own, then upgraded with ``-u`` to the
 working tree. Checked: no error, every migration script between the two
 versions ran exactly once, the stored rows of the closing, payment and
@@ -53,23 +52,25 @@ def versions_at(commit):
     return found
 
 
-def previous_release(current):
-    """The release before ``current``: the parent of the oldest commit, back
-    from HEAD, whose addon versions are already the current ones (HEAD when
-    the working tree's versions are not committed yet)."""
+def previous_release():
+    """The newest release listed in setup/releases.txt that HEAD descends
+    from: ``(name, commit)``."""
     if git("rev-parse", "--is-shallow-repository").strip() == "true":
         raise AssertionError("a shallow clone has no previous release: fetch history")
-    manifests = [f"{addon}/__manifest__.py" for addon in ADDONS]
-    oldest_current = None
-    for commit in git("rev-list", "HEAD", "--", *manifests).split():
-        if versions_at(commit) != current:
-            break
-        oldest_current = commit
-    if oldest_current is None:
-        return git("rev-parse", "HEAD").strip()
-    parent = git("rev-parse", f"{oldest_current}^").strip()
-    assert versions_at(parent) != current, f"no release before {current}"
-    return parent
+    releases = [
+        line.split()[:2]
+        for line in (REPO / "setup/releases.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for name, commit in reversed(releases):
+        ancestor = subprocess.run(
+            ["git", "-C", str(REPO), "merge-base", "--is-ancestor", commit, "HEAD"],
+            capture_output=True,
+            check=False,
+        )
+        if ancestor.returncode == 0:
+            return name, commit
+    raise AssertionError("no release of setup/releases.txt is an ancestor of HEAD")
 
 
 def expected_migrations(old, new):
@@ -116,7 +117,7 @@ def fingerprint(config, database, out):
 
 def test_upgrade_from_previous_release():
     current = manifest_versions(REPO)
-    previous = previous_release(current)
+    release, previous = previous_release()
     old_versions = versions_at(previous)
     with tempfile.TemporaryDirectory(prefix="sc_upgrade_") as tmp:
         tmp = Path(tmp)
@@ -158,7 +159,7 @@ def test_upgrade_from_previous_release():
             expected = expected_migrations(old_versions, current)
             ran = ran_migrations(log)
             assert {key for key in ran} == expected, (
-                f"from {previous[:10]} {old_versions} to {current}: "
+                f"from {release} {old_versions} to {current}: "
                 f"expected {sorted(expected)}, ran {ran}"
             )
             assert all(count == 1 for count in ran.values()), ran
