@@ -73,6 +73,9 @@ class SalesClosingPaymentController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        # it writes: not the read-only cursor (then retried read/write) that
+        # auth="none" routes get by default
+        readonly=False,
     )
     def alipay_notify(self, **params):
         """Receive an Alipay asynchronous notification (form POST).
@@ -101,6 +104,9 @@ class SalesClosingPaymentController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        # it writes: not the read-only cursor (then retried read/write) that
+        # auth="none" routes get by default
+        readonly=False,
     )
     def wechatpay_notify(self):
         """Receive a WeChat Pay API v3 notification (signed JSON, encrypted resource).
@@ -136,7 +142,10 @@ class SalesClosingPaymentController(http.Controller):
     )
     def qr_code_page(self, reference=None, access_token=None, **_kwargs):
         """Show the QR code of an Alipay pre-created or WeChat Pay Native payment."""
-        if len(reference or "") > 256 or len(access_token or "") > 256:
+        if any(
+            len(value or "") > 256 or "\x00" in (value or "")
+            for value in (reference, access_token)
+        ):
             raise NotFound()
         # sudo: the access token proves the buyer started this transaction.
         tx = (

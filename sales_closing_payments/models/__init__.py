@@ -20,3 +20,4 @@ from . import sales_closing_payment_notification
 from . import sales_closing_installment_plan
 from . import sales_closing_installment_plan_line
 from . import stock_picking
+from . import ir_http

@@ -471,7 +471,7 @@ class SalesClosingPaymentNotification(models.Model):
             values["company_id"] = self.env.company.id
         claim = values["state"] in CLAIM_STATES and bool(values.get("notification_ref"))
         record_id = self._sales_closing_insert(values, claim)
-        if record_id is None:
+        if record_id is None and claim:
             status = STATUS_REPLAY
             values.update(
                 state="duplicate", reason=status, message=status_message(status)
@@ -536,27 +536,22 @@ class SalesClosingPaymentNotification(models.Model):
             )
         else:
             conflict = SQL()
-        # The row of the slot is replaced in the same statement.
-        replace = (
-            SQL(
-                "WITH replaced AS (DELETE FROM sales_closing_payment_notification "
-                "WHERE sample_slot = %s) ",
-                values["sample_slot"],
+        if sample:
+            # the row of the slot makes room (a statement of its own: an INSERT
+            # does not see the rows a DELETE of the same statement removes)
+            self.env.cr.execute(
+                "DELETE FROM sales_closing_payment_notification WHERE sample_slot = %s",
+                (values["sample_slot"],),
             )
-            if sample
-            else SQL()
-        )
         self.env.cr.execute(
             SQL(
                 """
-                %s
                 INSERT INTO sales_closing_payment_notification
                     (%s, create_uid, write_uid, create_date, write_date)
                 VALUES (%s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC')
                 %s
                 RETURNING id
                 """,
-                replace,
                 SQL(", ").join(SQL.identifier(column) for column in columns),
                 SQL(", ").join(row),
                 self.env.uid,
@@ -575,6 +570,10 @@ class SalesClosingPaymentNotification(models.Model):
             values[name] = truncate(values.get(name), bound)
         bound = MAX_SAMPLE_PAYLOAD if values["state"] in SAMPLE_STATES else MAX_PAYLOAD
         values["payload"] = truncate(values.get("payload"), bound)
+        for name in (*COLUMN_BOUNDS, "payload"):
+            if values[name] and "\x00" in values[name]:
+                # PostgreSQL text cannot hold NUL: shown as U+FFFD
+                values[name] = values[name].replace("\x00", "\ufffd")
         return values
 
     @api.model

@@ -12,7 +12,7 @@ import io
 from odoo import api, fields, models
 from odoo.tools.misc import xlsxwriter
 
-from odoo.addons.sales_closing.tools import selection_labels
+from odoo.addons.sales_closing.tools import safe_text, selection_labels
 
 AREAS = [
     ("order", "Orders (订单对账)"),
@@ -415,7 +415,9 @@ class SalesClosingDifference(models.Model):
     def _xlsx_content(self):
         """The rows as an XLSX workbook (bytes), one sheet per area."""
         output = io.BytesIO()
-        book = xlsxwriter.Workbook(output, {"in_memory": True})
+        book = xlsxwriter.Workbook(
+            output, {"in_memory": True, "strings_to_formulas": False}
+        )
         bold = book.add_format({"bold": True})
         money = book.add_format({"num_format": "#,##0.00"})
         areas = selection_labels(self, "area")
@@ -438,25 +440,27 @@ class SalesClosingDifference(models.Model):
         for area, label in areas.items():
             rows = self.filtered(lambda d, a=area: d.area == a)
             sheet = book.add_worksheet(label[:31])
-            sheet.write_row(0, 0, headers, bold)
+            for col, header in enumerate(headers):
+                sheet.write_string(0, col, safe_text(header), bold)
             sheet.set_column(0, 8, 18)
             sheet.set_column(9, 12, 14)
             for row_no, diff in enumerate(rows, start=1):
-                sheet.write_row(
-                    row_no,
-                    0,
-                    [
-                        kinds.get(diff.kind, diff.kind),
-                        diff.name or "",
-                        fields.Date.to_string(diff.date) if diff.date else "",
-                        diff.partner_id.display_name or "",
-                        diff.sale_order_id.name or "",
-                        diff.invoice_id.name or "",
-                        diff.payment_id.name or diff.transaction_id.reference or "",
-                        diff.statement_line_id.payment_ref or "",
-                        diff.currency_id.name or "",
-                    ],
-                )
+                texts = [
+                    kinds.get(diff.kind, diff.kind),
+                    diff.name or "",
+                    fields.Date.to_string(diff.date) if diff.date else "",
+                    diff.partner_id.display_name or "",
+                    diff.sale_order_id.name or "",
+                    diff.invoice_id.name or "",
+                    diff.payment_id.name or diff.transaction_id.reference or "",
+                    diff.statement_line_id.payment_ref or "",
+                    diff.currency_id.name or "",
+                ]
+                # Partner names and bank labels come from customers and banks:
+                # written as text, never as a formula (write() would turn "=..."
+                # into one).
+                for col, text in enumerate(texts):
+                    sheet.write_string(row_no, col, safe_text(text))
                 sheet.write_number(row_no, 9, diff.expected_amount, money)
                 sheet.write_number(row_no, 10, diff.actual_amount, money)
                 sheet.write_number(row_no, 11, diff.amount, money)

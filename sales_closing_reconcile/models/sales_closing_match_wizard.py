@@ -1,5 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+
+#: The account types of the open items a bank line may pay (the view's domain).
+ITEM_ACCOUNT_TYPES = ("asset_receivable", "asset_current")
 
 
 class SalesClosingMatchWizard(models.TransientModel):
@@ -7,6 +10,7 @@ class SalesClosingMatchWizard(models.TransientModel):
 
     _name = "sales.closing.match.wizard"
     _description = "Match a Statement Line by Hand"
+    _check_company_auto = True
 
     statement_line_id = fields.Many2one(
         "account.bank.statement.line", required=True, readonly=True
@@ -55,6 +59,61 @@ class SalesClosingMatchWizard(models.TransientModel):
     )
     writeoff_label = fields.Char(string="Reason")
 
+    def _sales_closing_item_domain(self):
+        """The open items this wizard may match: the view's domain, enforced
+        on the server too (constraint and validation)."""
+        self.ensure_one()
+        domain = [
+            ("company_id", "=", self.statement_line_id.company_id.id),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("account_id.reconcile", "=", True),
+            ("amount_residual_currency", "!=", 0),
+            ("currency_id", "=", self.currency_id.id),
+            ("account_id.account_type", "in", ITEM_ACCOUNT_TYPES),
+            ("statement_line_id", "=", False),
+        ]
+        if self.partner_id:
+            domain.append(
+                (
+                    "partner_id.commercial_partner_id",
+                    "=",
+                    self.partner_id.commercial_partner_id.id,
+                )
+            )
+        return domain
+
+    @api.constrains("statement_line_id", "move_line_ids", "partner_id")
+    def _check_move_line_ids(self):
+        for wizard in self:
+            wizard._sales_closing_check_items()
+
+    def _sales_closing_check_items(self):
+        """Refuse a statement line or open items the user may not match."""
+        self.ensure_one()
+        line = self.statement_line_id
+        if line.company_id not in self.env.companies:
+            raise ValidationError(
+                self.env._("The statement line belongs to a company you cannot use.")
+            )
+        if not self.move_line_ids:
+            return
+        # sudo: the check must see every selected item, even one the user
+        # cannot read, to refuse it; nothing of it is returned.
+        items = self.move_line_ids.sudo()
+        allowed = items.filtered_domain(self._sales_closing_item_domain())
+        refused = items - allowed
+        if refused:
+            raise ValidationError(
+                self.env._(
+                    "These journal items cannot be matched with statement line "
+                    "%(line)s (another company, currency or customer, not an "
+                    "open receivable, or already reconciled): %(items)s",
+                    line=line.display_name,
+                    items=", ".join(refused.mapped("display_name")),
+                )
+            )
+
     @api.depends("statement_line_id", "move_line_ids")
     def _compute_amounts(self):
         for wizard in self:
@@ -80,6 +139,8 @@ class SalesClosingMatchWizard(models.TransientModel):
         self.ensure_one()
         if not self.move_line_ids:
             raise UserError(self.env._("Select the open items this line pays."))
+        # again here: the items may have been reconciled since the wizard opened
+        self._sales_closing_check_items()
         match = {
             "line": self.statement_line_id,
             "items": self.move_line_ids,
