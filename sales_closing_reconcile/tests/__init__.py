@@ -7,3 +7,4 @@ from . import test_differences
 from . import test_ui
 from . import test_payouts
 from . import test_currency_totals
+from . import test_security_controls
