@@ -3,15 +3,17 @@
 {
     "name": "Sales Closing",
     "summary": "Controlled, automated and provable sales-to-cash period close",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/sales-closing/sales_closing",
     "author": "Sales Closing contributors",
     "license": "LGPL-3",
     "depends": ["sale_management", "sale_stock", "account", "portal", "mail"],
+    "external_dependencies": {"python": ["openpyxl", "qrcode", "ofdkit"]},
     "data": [
         "security/sales_closing_security.xml",
         "security/ir.model.access.csv",
+        "security/sales_closing_fapiao_security.xml",
         "data/sales_closing_check_kind_data.xml",
         "data/sales_closing_cron.xml",
         "data/sales_closing_order_data.xml",
@@ -43,6 +45,8 @@
         "report/sales_closing_aging_report_views.xml",
         "report/sales_closing_collection_report_templates.xml",
         "wizards/sales_closing_report_wizard_views.xml",
+        "views/sales_closing_fapiao_views.xml",
+        "wizards/sales_closing_fapiao_views.xml",
     ],
     "demo": ["demo/sales_closing_demo.xml"],
     "assets": {

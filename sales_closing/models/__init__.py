@@ -25,3 +25,5 @@ from . import sale_order_line
 from . import stock_picking
 from . import sales_closing_invoicing
 from . import product_pricelist
+from . import product_template
+from . import sales_closing_fapiao_red

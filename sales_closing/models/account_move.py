@@ -2,9 +2,24 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import invoice_layout, numerals
-from ..tools import selection_labels
+from ..engine.fapiao import money
+from ..tools import check_workflow_write, selection_labels
 
 SALES_CLOSING_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
+FAPIAO_STATES = [
+    ("to_export", "To Export"),
+    ("exported", "Exported"),
+    ("issued", "Issued"),
+    ("failed", "Failed"),
+    ("red", "Red-Lettered"),
+]
+# set by the e-fapiao workflows only (export, import, provider)
+FAPIAO_FIELDS = (
+    "sales_closing_fapiao_state",
+    "sales_closing_fapiao_serial",
+    "sales_closing_fapiao_number",
+    "sales_closing_fapiao_date",
+)
 
 
 class AccountMove(models.Model):
@@ -19,6 +34,57 @@ class AccountMove(models.Model):
         copy=False,
         help="The invoicing automation never posts this invoice again.",
     )
+    # China e-fapiao (数电票), issue #20
+    sales_closing_fapiao_enabled = fields.Boolean(
+        related="company_id.sales_closing_fapiao_enabled"
+    )
+    sales_closing_fapiao_state = fields.Selection(
+        FAPIAO_STATES,
+        string="E-Fapiao",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="China e-fapiao of the invoice: to export (posted, not yet sent "
+        "to the tax platform), exported (in a batch-issue file or sent to the "
+        "provider), issued (its 20-digit number linked), failed, or "
+        "red-lettered (a credit note's red e-fapiao issued).",
+    )
+    sales_closing_fapiao_serial = fields.Char(
+        string="E-Fapiao Serial",
+        readonly=True,
+        copy=False,
+        help="Our 发票流水号, given at the first export and kept across "
+        "re-exports: the platform issues one e-fapiao per serial.",
+    )
+    sales_closing_fapiao_number = fields.Char(
+        string="E-Fapiao Number",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The 20-digit 数电发票号码 the tax platform issued.",
+    )
+    sales_closing_fapiao_date = fields.Date(
+        string="E-Fapiao Date", readonly=True, copy=False
+    )
+    sales_closing_fapiao_red_ids = fields.One2many(
+        "sales.closing.fapiao.red",
+        "move_id",
+        string="Red-Letter Forms",
+        groups="sales_closing.group_closing_user",
+    )
+
+    _sql_constraints = [
+        (
+            "sales_closing_fapiao_serial_uniq",
+            "unique(sales_closing_fapiao_serial)",
+            "An e-fapiao serial is used by one invoice only.",
+        ),
+        (
+            "sales_closing_fapiao_number_uniq",
+            "unique(company_id, sales_closing_fapiao_number)",
+            "An e-fapiao number is linked to one invoice only.",
+        ),
+    ]
 
     def _sales_closing_documents(self):
         """The moves a closed period protects.
@@ -62,6 +128,7 @@ class AccountMove(models.Model):
                 raise period._closed_error(Period._document_label(move), old_date)
             in_closed[move] = period
         posted = super()._post(soft=soft)
+        posted._sales_closing_fapiao_posted()
         # Refuse what is still in, or was re-dated into, a closed period:
         # Odoo re-dates only past its own lock dates (a bank journal is not
         # under the sales lock date, for instance).
@@ -95,6 +162,7 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         """Refuse cancelling or re-dating a posted document of a closed period."""
+        self._sales_closing_fapiao_check_write(vals)
         if "state" in vals or "date" in vals:
             new_date = fields.Date.to_date(vals.get("date"))
             posted = self.filtered(
@@ -254,3 +322,152 @@ class AccountMove(models.Model):
     def _sales_closing_cn_date(self, day):
         """``day`` written the Chinese way: 2026年01月31日."""
         return f"{day.year}年{day.month:02d}月{day.day:02d}日" if day else ""
+
+    # China e-fapiao (数电票), issue #20 -------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_workflow_write(self, vals, FAPIAO_FIELDS)
+        return super().create(vals_list)
+
+    def _sales_closing_fapiao_check_write(self, vals):
+        """E-fapiao fields are set by their workflows only; an invoice with
+        an issued e-fapiao is never reset to draft or cancelled."""
+        check_workflow_write(self, vals, FAPIAO_FIELDS)
+        if vals.get("state", "posted") != "posted":
+            issued = self.filtered("sales_closing_fapiao_number")
+            if issued:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s has the issued e-fapiao %(number)s: it "
+                        "cannot be reset to draft or cancelled. Reverse it with "
+                        "a credit note (a red-letter form).",
+                        invoice=issued[0].name,
+                        number=issued[0].sales_closing_fapiao_number,
+                    )
+                )
+
+    def _sales_closing_fapiao_posted(self):
+        """Posted customer invoices of a company issuing e-fapiao are to
+        export; a credit note of an invoice with an e-fapiao gets its
+        red-letter form (红字确认单)."""
+        moves = self.filtered(
+            lambda move: (
+                move.company_id.sales_closing_fapiao_enabled
+                and move.move_type in ("out_invoice", "out_refund")
+            )
+        )
+        if not moves:
+            return
+        # sudo: the e-fapiao state is set by this workflow only
+        moves.filtered(lambda move: not move.sales_closing_fapiao_state).sudo().write(
+            {"sales_closing_fapiao_state": "to_export"}
+        )
+        refunds = moves.filtered(
+            lambda move: (
+                move.move_type == "out_refund"
+                and move.reversed_entry_id.sales_closing_fapiao_number
+                and not move.sudo().sales_closing_fapiao_red_ids
+            )
+        )
+        if refunds:
+            # sudo: the form is created by the posting workflow; its bureau
+            # fields are set by the provider or the import only
+            self.env["sales.closing.fapiao.red"].sudo().create(
+                [refund._sales_closing_fapiao_red_values() for refund in refunds]
+            )
+
+    def _sales_closing_fapiao_red_values(self):
+        self.ensure_one()
+        return {
+            "company_id": self.company_id.id,
+            "move_id": self.id,
+            "origin_move_id": self.reversed_entry_id.id,
+            "blue_number": self.reversed_entry_id.sales_closing_fapiao_number,
+            "reason": "01",
+            "amount_untaxed": -self.amount_untaxed,
+            "amount_tax": -self.amount_tax,
+        }
+
+    def _sales_closing_fapiao_serial_new(self):
+        """Our 发票流水号: 20 characters at most, unique, never changed."""
+        self.ensure_one()
+        return self.sales_closing_fapiao_serial or f"SCFP{self.id:012d}"
+
+    def _sales_closing_fapiao_values(self):
+        """The invoice as the e-fapiao engine reads it (engine.fapiao.checks)."""
+        self.ensure_one()
+        company = self.company_id
+        partner = self.commercial_partner_id
+        serial = self._sales_closing_fapiao_serial_new()
+        bank = partner.bank_ids[:1]
+        lines = []
+        for line in self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        ):
+            taxes = line.tax_ids.flatten_taxes_hierarchy()
+            percent = taxes.filtered(lambda tax: tax.amount_type == "percent")
+            rate = percent.amount / 100 if len(taxes) == 1 and percent else None
+            included = any(taxes.mapped("price_include"))
+            price = line.price_unit
+            if rate is not None and included != self._sales_closing_fapiao_included():
+                price = price / (1 + rate) if included else price * (1 + rate)
+            lines.append(
+                {
+                    "name": (line.product_id.name or line.name or "").split("\n")[0],
+                    "product": line.product_id.display_name or line.name or "",
+                    "tax_code": line.product_id.sales_closing_fapiao_tax_code or "",
+                    "spec": "",
+                    "uom": line.product_uom_id.name or "",
+                    "quantity": line.quantity,
+                    "price_unit": price,
+                    "net": line.price_total
+                    if self._sales_closing_fapiao_included()
+                    else line.price_subtotal,
+                    "rate": rate,
+                }
+            )
+        return {
+            "ref": self.name,
+            "serial": serial,
+            "type": partner.sales_closing_fapiao_type
+            or company.sales_closing_fapiao_type,
+            "tax_included": self._sales_closing_fapiao_included(),
+            "currency": self.currency_id.name,
+            "issued_number": self.sales_closing_fapiao_number or "",
+            "refund": self.move_type != "out_invoice",
+            "buyer": {
+                "name": partner.name or "",
+                "vat": partner.vat or "",
+                "address": " ".join(self._sales_closing_address(partner)),
+                "phone": partner.phone or partner.mobile or "",
+                "bank": bank.bank_id.name or "",
+                "account": bank.acc_number or "",
+                "email": partner.email or "",
+            },
+            "remark": " ".join(part for part in (self.name, self.ref, serial) if part),
+            "lines": lines,
+        }
+
+    def _sales_closing_fapiao_included(self):
+        """Prices with tax (是否含税) when the lines' taxes include the price."""
+        self.ensure_one()
+        taxes = self.invoice_line_ids.tax_ids.flatten_taxes_hierarchy()
+        return bool(taxes) and all(taxes.mapped("price_include"))
+
+    def _sales_closing_fapiao_candidate(self):
+        """The invoice as the matching engine reads it (signed amounts)."""
+        self.ensure_one()
+        sign = -1 if self.move_type == "out_refund" else 1
+        return {
+            "id": self.id,
+            "ref": self.name,
+            "serial": self.sales_closing_fapiao_serial or "",
+            "buyer_vat": self.commercial_partner_id.vat or "",
+            "date": self.invoice_date,
+            "number": self.sales_closing_fapiao_number or "",
+            "total": money(sign * self.amount_total),
+            "tax": money(sign * self.amount_tax),
+            "refund": self.move_type == "out_refund",
+            "blue_number": self.reversed_entry_id.sales_closing_fapiao_number or "",
+        }

@@ -142,3 +142,48 @@ class ResCompany(models.Model):
         help="Also send a text message with the invoice link, when the SMS "
         "module is installed.",
     )
+
+    # China e-fapiao (数电票), issue #20: off unless switched on
+    sales_closing_fapiao_enabled = fields.Boolean(
+        string="Issue E-Fapiao",
+        help="Customer invoices of this company are issued as China's fully "
+        "digitalised e-invoices (数电票): exported to the tax platform's "
+        "batch-issue file (or sent to the provider), issued fapiao imported "
+        "back and linked, checked at the close.",
+    )
+    sales_closing_fapiao_template = fields.Binary(
+        string="Batch-Issue Template",
+        attachment=True,
+        help="The official 批量开票-导入开票模板 (XLSX) downloaded from the "
+        "electronic invoice service platform; the export fills it in place.",
+    )
+    sales_closing_fapiao_template_name = fields.Char(string="Template File Name")
+    sales_closing_fapiao_type = fields.Selection(
+        [("01", "Special VAT Invoice (专票)"), ("02", "Normal Invoice (普票)")],
+        string="Default E-Fapiao Type",
+        default="02",
+        required=True,
+        help="Type of e-fapiao for customers that do not set theirs.",
+    )
+    sales_closing_fapiao_provider = fields.Selection(
+        [("file", "Batch-Issue File"), ("nuonuo", "Nuonuo Open Platform")],
+        string="E-Fapiao Provider",
+        default="file",
+        required=True,
+        help="Batch-issue file: export the template, upload it on the platform, "
+        "import the issued invoices back. Nuonuo: issue through Nuonuo's API.",
+    )
+    sales_closing_fapiao_nuonuo_app_key = fields.Char(
+        string="Nuonuo App Key", groups="base.group_system"
+    )
+    sales_closing_fapiao_nuonuo_app_secret = fields.Char(
+        string="Nuonuo App Secret", groups="base.group_system"
+    )
+    sales_closing_fapiao_nuonuo_token = fields.Char(
+        string="Nuonuo Access Token", groups="base.group_system"
+    )
+    sales_closing_fapiao_nuonuo_url = fields.Char(
+        string="Nuonuo Endpoint",
+        default="https://sdk.nuonuo.com/open/v1/services",
+        groups="base.group_system",
+    )

@@ -79,6 +79,41 @@ class ResConfigSettings(models.TransientModel):
     sales_closing_sms_installed = fields.Boolean(
         compute="_compute_sales_closing_sms_installed"
     )
+    sales_closing_fapiao_enabled = fields.Boolean(
+        related="company_id.sales_closing_fapiao_enabled", readonly=False
+    )
+    sales_closing_fapiao_template = fields.Binary(
+        related="company_id.sales_closing_fapiao_template", readonly=False
+    )
+    sales_closing_fapiao_template_name = fields.Char(
+        related="company_id.sales_closing_fapiao_template_name", readonly=False
+    )
+    sales_closing_fapiao_type = fields.Selection(
+        related="company_id.sales_closing_fapiao_type", readonly=False
+    )
+    sales_closing_fapiao_provider = fields.Selection(
+        related="company_id.sales_closing_fapiao_provider", readonly=False
+    )
+    sales_closing_fapiao_nuonuo_app_key = fields.Char(
+        related="company_id.sales_closing_fapiao_nuonuo_app_key",
+        readonly=False,
+        groups="base.group_system",
+    )
+    sales_closing_fapiao_nuonuo_app_secret = fields.Char(
+        related="company_id.sales_closing_fapiao_nuonuo_app_secret",
+        readonly=False,
+        groups="base.group_system",
+    )
+    sales_closing_fapiao_nuonuo_token = fields.Char(
+        related="company_id.sales_closing_fapiao_nuonuo_token",
+        readonly=False,
+        groups="base.group_system",
+    )
+    sales_closing_fapiao_nuonuo_url = fields.Char(
+        related="company_id.sales_closing_fapiao_nuonuo_url",
+        readonly=False,
+        groups="base.group_system",
+    )
 
     def _compute_sales_closing_sms_installed(self):
         installed = "sms.sms" in self.env

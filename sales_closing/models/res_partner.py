@@ -9,6 +9,14 @@ from ..engine.invoicing import POLICY_SELECTION
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    sales_closing_fapiao_type = fields.Selection(
+        [("01", "Special VAT Invoice (专票)"), ("02", "Normal Invoice (普票)")],
+        string="E-Fapiao Type",
+        help="Type of China e-fapiao this customer gets; empty: the company's "
+        "default. A special VAT invoice needs the customer's unified social "
+        "credit code as Tax ID.",
+    )
+
     sales_closing_exposure = fields.Monetary(
         string="Credit Exposure",
         compute="_compute_sales_closing_exposure",

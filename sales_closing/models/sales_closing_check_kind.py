@@ -125,6 +125,14 @@ class SalesClosingCheckKind(models.Model):
             "due_date": period.date_to + timedelta(days=self.due_days),
         }
 
+    def _applies_to(self, company):
+        """Whether this check belongs on ``company``'s checklists: the
+        e-fapiao check only where the company issues e-fapiao."""
+        self.ensure_one()
+        if self.code == "fapiao_missing":
+            return company.sales_closing_fapiao_enabled
+        return True
+
     def _evaluate(self, period):
         """Run this automatic check on ``period`` and return its result dict."""
         self.ensure_one()
@@ -327,3 +335,32 @@ class SalesClosingCheckKind(models.Model):
         return self._read_group_result(
             "sales.closing.statement", domain, "closing_balance"
         )
+
+    def _check_fapiao_missing(self, period):
+        """Posted customer invoices and credit notes of the period without
+        an issued e-fapiao (blue, or red for a credit note); amount: their
+        totals with tax in company currency.  One query."""
+        company = period.company_id
+        if not company.sales_closing_fapiao_enabled:
+            return {
+                "res_model": "account.move",
+                "domain": [("id", "=", 0)],
+                "count": 0,
+            }
+        domain = [
+            ("company_id", "=", company.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("date", ">=", fields.Date.to_string(period.date_from)),
+            ("date", "<=", fields.Date.to_string(period.date_to)),
+            ("sales_closing_fapiao_number", "=", False),
+        ]
+        row = self.env["account.move"]._read_group(
+            domain, ["move_type"], ["__count", "amount_total_signed:sum"]
+        )
+        return {
+            "res_model": "account.move",
+            "domain": domain,
+            "count": sum(count for _type, count, _amount in row),
+            "amount": sum(abs(amount or 0.0) for _type, _count, amount in row),
+        }

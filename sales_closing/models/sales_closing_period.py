@@ -297,6 +297,8 @@ class SalesClosingPeriod(models.Model):
             for kind in kinds - period.check_line_ids.kind_id:
                 if kind.company_id and kind.company_id != period.company_id:
                     continue
+                if not kind._applies_to(period.company_id):
+                    continue
                 new_lines.append(kind._line_values(period))
         if new_lines:
             # sudo: checklist items are created by this workflow only (kind,

@@ -28,3 +28,5 @@ from . import test_engine_invoice_layout
 from . import test_invoice_layout
 from . import test_odoo_users
 from . import test_currency_totals
+from . import test_engine_fapiao
+from . import test_fapiao

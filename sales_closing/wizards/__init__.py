@@ -4,3 +4,6 @@ from . import sales_closing_statement_generate
 from . import sales_closing_order_decision
 from . import sales_closing_order_import
 from . import sales_closing_report_wizard
+from . import sales_closing_fapiao_export
+from . import sales_closing_fapiao_import
+from . import sales_closing_fapiao_import_line
