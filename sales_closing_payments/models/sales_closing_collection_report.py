@@ -26,6 +26,7 @@ class SalesClosingCollectionReport(models.Model):
         ],
         "account.move.line": [
             "date",
+            "journal_id",
             "company_id",
             "partner_id",
             "account_id",
@@ -105,9 +106,13 @@ class SalesClosingCollectionReport(models.Model):
               FROM account_move_line aml
               JOIN account_move m ON m.id = aml.move_id
               JOIN account_account a ON a.id = aml.account_id
+              JOIN account_journal j ON j.id = aml.journal_id
               JOIN res_partner p ON p.id = aml.partner_id
              WHERE a.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
                AND m.move_type = 'entry' AND aml.credit > 0
+               -- money in: payments and bank statement lines, not the
+               -- exchange difference or write-off entries of other journals
+               AND j.type IN ('bank', 'cash', 'credit')
             """,
             f"""
             SELECT pr.date_made AS date, pr.company_id, pr.partner_id,
