@@ -2,7 +2,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import invoice_layout, numerals
-from ..engine.fapiao import money
+from ..engine.fapiao import FapiaoError, money
+from ..engine.fapiao.checks import template_rows
+from ..engine.fapiao.nuonuo import NuonuoClient
+from ..engine.fapiao.provider import ProviderError, issue_once
 from ..tools import check_workflow_write, selection_labels
 
 SALES_CLOSING_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
@@ -37,6 +40,9 @@ class AccountMove(models.Model):
     # China e-fapiao (数电票), issue #20
     sales_closing_fapiao_enabled = fields.Boolean(
         related="company_id.sales_closing_fapiao_enabled"
+    )
+    sales_closing_fapiao_provider = fields.Selection(
+        related="company_id.sales_closing_fapiao_provider"
     )
     sales_closing_fapiao_state = fields.Selection(
         FAPIAO_STATES,
@@ -471,3 +477,82 @@ class AccountMove(models.Model):
             "refund": self.move_type == "out_refund",
             "blue_number": self.reversed_entry_id.sales_closing_fapiao_number or "",
         }
+
+    def _sales_closing_fapiao_client(self):
+        """The company's API provider client (Nuonuo)."""
+        # sudo: the credentials are readable by administrators only; the
+        # client is built for the issuing workflow after its group check
+        company = self.company_id.sudo()
+        return NuonuoClient(
+            company.sales_closing_fapiao_nuonuo_app_key or "",
+            company.sales_closing_fapiao_nuonuo_app_secret or "",
+            company.sales_closing_fapiao_nuonuo_token or "",
+            user_tax=company.vat or "",
+            url=company.sales_closing_fapiao_nuonuo_url,
+            seller={"vat": company.vat or "", "phone": company.phone or ""},
+        )
+
+    def action_sales_closing_fapiao_issue(self):
+        """Issue through the company's API provider; an invoice sent before
+        without an answer is queried first (never issued twice)."""
+        from ..fapiao_messages import fapiao_error_text
+
+        if not self.env.user.has_group("sales_closing.group_closing_accountant"):
+            raise UserError(
+                self.env._("Only closing accountants export and import e-fapiao.")
+            )
+        for move in self:
+            if (
+                move.company_id.sales_closing_fapiao_provider != "nuonuo"
+                or move.state != "posted"
+                or move.sales_closing_fapiao_number
+            ):
+                continue
+            values = move._sales_closing_fapiao_values()
+            try:
+                template_rows([values])
+            except FapiaoError as error:
+                raise UserError(fapiao_error_text(self.env, error)) from error
+            sent_before = move.sales_closing_fapiao_state == "exported"
+            # sudo: serial and state are set by this workflow only; the
+            # serial is recorded before the call so a retry queries it
+            move.sudo().write(
+                {
+                    "sales_closing_fapiao_serial": values["serial"],
+                    "sales_closing_fapiao_state": "exported",
+                }
+            )
+            try:
+                result = issue_once(
+                    move._sales_closing_fapiao_client(), values, sent_before
+                )
+            except ProviderError as error:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s: the provider refused the request: %(error)s",
+                        invoice=move.name,
+                        error=str(error),
+                    )
+                ) from error
+            move._sales_closing_fapiao_apply(result)
+
+    def _sales_closing_fapiao_apply(self, result):
+        """Record a provider's answer (see engine.fapiao.provider)."""
+        self.ensure_one()
+        if result["state"] == "issued":
+            values = {
+                "sales_closing_fapiao_state": "issued",
+                "sales_closing_fapiao_number": result["number"],
+                "sales_closing_fapiao_date": result.get("date"),
+            }
+        elif result["state"] == "failed":
+            values = {"sales_closing_fapiao_state": "failed"}
+            self.message_post(
+                body=self.env._(
+                    "E-fapiao not issued: %(error)s", error=result.get("error")
+                )
+            )
+        else:  # pending, sent: query again later
+            values = {"sales_closing_fapiao_state": "exported"}
+        # sudo: e-fapiao fields are set by this workflow only
+        self.sudo().write(values)

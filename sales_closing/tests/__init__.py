@@ -30,3 +30,4 @@ from . import test_odoo_users
 from . import test_currency_totals
 from . import test_engine_fapiao
 from . import test_fapiao
+from . import test_engine_fapiao_provider

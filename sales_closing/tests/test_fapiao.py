@@ -21,6 +21,7 @@ from .fapiao_samples import (
     summary_workbook,
     zip_of,
 )
+from .test_engine_fapiao_provider import APP_KEY, APP_SECRET, TOKEN, NuonuoSimulator
 
 SELLER_VAT = "91310115MA1K4ABC2" + uscc.calc_check_digit("91310115MA1K4ABC2")
 BUYER_VAT = "91110108MA01ABCDE" + uscc.calc_check_digit("91110108MA01ABCDE")
@@ -615,3 +616,33 @@ class TestFapiao(TransactionCase):
         )
         period.action_run_checks()
         self.assertEqual(line.count, 1)
+
+    def test_nuonuo_provider_issue_once(self):
+        simulator = NuonuoSimulator()
+        self.addCleanup(simulator.stop)
+        self.company.write(
+            {
+                "sales_closing_fapiao_provider": "nuonuo",
+                "sales_closing_fapiao_nuonuo_app_key": APP_KEY,
+                "sales_closing_fapiao_nuonuo_app_secret": APP_SECRET,
+                "sales_closing_fapiao_nuonuo_token": TOKEN,
+                "sales_closing_fapiao_nuonuo_url": simulator.url,
+            }
+        )
+        move = self.invoice(self.special, [(self.desk, 1, 100.0, 0.0, self.tax13)])
+        move.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        # accepted, being issued: exported until queried
+        self.assertEqual(move.sales_closing_fapiao_state, "exported")
+        self.assertEqual(len(simulator.orders), 1)
+        # a retry queries the serial first and never issues it again
+        move.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.assertEqual(move.sales_closing_fapiao_state, "issued")
+        self.assertEqual(move.sales_closing_fapiao_number, "26312000000000000001")
+        self.assertEqual(
+            simulator.calls.count("nuonuo.OpeMplatform.requestBillingNew"), 1
+        )
+        # the credentials stay hidden from the accountant
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.accountant).read(
+                ["sales_closing_fapiao_nuonuo_token"]
+            )
