@@ -107,15 +107,18 @@ class SalesClosingDifference(models.Model):
         cr = self.env.cr
         rows = []
 
-        # Orders: delivered vs invoiced quantities, per order (one query).
+        # Orders: delivered vs invoiced quantities, per order (one query),
+        # valued untaxed after discount (the unit price may include taxes).
         cr.execute(
             """
             SELECT so.id, so.name, so.partner_id, so.date_order::date,
                    so.currency_id, COALESCE(so.currency_rate, 1.0),
                    SUM(GREATEST(sol.qty_delivered - sol.qty_invoiced, 0)
-                       * sol.price_unit * (1 - COALESCE(sol.discount, 0) / 100)),
+                       * COALESCE(sol.price_reduce_taxexcl, sol.price_unit
+                                  * (1 - COALESCE(sol.discount, 0) / 100))),
                    SUM(GREATEST(sol.qty_invoiced - sol.qty_delivered, 0)
-                       * sol.price_unit * (1 - COALESCE(sol.discount, 0) / 100))
+                       * COALESCE(sol.price_reduce_taxexcl, sol.price_unit
+                                  * (1 - COALESCE(sol.discount, 0) / 100)))
               FROM sale_order_line sol
               JOIN sale_order so ON so.id = sol.order_id
               JOIN product_product pp ON pp.id = sol.product_id
