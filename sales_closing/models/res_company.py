@@ -1,7 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..engine.invoice_layout import DEFAULT_LAYOUT, LAYOUT_SELECTION
 from ..engine.invoicing import POLICY_SELECTION
+from ..tools import check_workflow_write
 
 
 class ResCompany(models.Model):
@@ -142,6 +143,46 @@ class ResCompany(models.Model):
         help="Also send a text message with the invoice link, when the SMS "
         "module is installed.",
     )
+
+    # Head of the chain of closing packages (issue #19 item 10): written by
+    # the sealing workflow only (sales.closing.package._set_company_head).
+    sales_closing_package_head_id = fields.Many2one(
+        "sales.closing.package",
+        string="Closing Package Chain Head",
+        readonly=True,
+        copy=False,
+        ondelete="restrict",
+        groups="sales_closing.group_closing_accountant,"
+        "sales_closing.group_closing_auditor",
+    )
+    sales_closing_package_head_hash = fields.Char(
+        string="Chain Head SHA-256",
+        readonly=True,
+        copy=False,
+        groups="sales_closing.group_closing_accountant,"
+        "sales_closing.group_closing_auditor",
+        help="Chain hash of the newest closing package; Verify compares the "
+        "newest package with it.",
+    )
+    sales_closing_auditor_email = fields.Char(
+        string="Auditor Email for the Chain Head",
+        help="When a period closes, the new chain head hash is emailed to this "
+        "address: a chain rewritten in the database no longer matches it.",
+    )
+
+    _sales_closing_workflow_fields = frozenset(
+        {"sales_closing_package_head_id", "sales_closing_package_head_hash"}
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_workflow_write(self, vals, self._sales_closing_workflow_fields)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_workflow_write(self, vals, self._sales_closing_workflow_fields)
+        return super().write(vals)
 
     # China e-fapiao (数电票), issue #20: off unless switched on
     sales_closing_fapiao_enabled = fields.Boolean(

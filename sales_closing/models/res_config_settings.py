@@ -79,6 +79,9 @@ class ResConfigSettings(models.TransientModel):
     sales_closing_sms_installed = fields.Boolean(
         compute="_compute_sales_closing_sms_installed"
     )
+    sales_closing_auditor_email = fields.Char(
+        related="company_id.sales_closing_auditor_email", readonly=False
+    )
     sales_closing_fapiao_enabled = fields.Boolean(
         related="company_id.sales_closing_fapiao_enabled", readonly=False
     )
