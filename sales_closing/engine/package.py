@@ -217,6 +217,32 @@ def verify_chain(packages):
     return problems
 
 
+# Content hash formats: 1 hashed the snapshot and the file hashes only
+# (packages sealed before issue #19); 2 also hashes every sealed field of the
+# package record (ids, version, dates, diff, previous package and hash).
+LEGACY_HASH_VERSION = 1
+HASH_VERSION = 2
+
+
+def sealed_content(snapshot, files, record=None):
+    """Return the data whose hash is a package's content hash.
+
+    ``files`` maps a file name to its hash.  Without ``record`` (the sealed
+    fields of the package row) this is the legacy format 1; with it,
+    format 2, which also covers the row itself.
+    """
+    content = {"snapshot": snapshot, "files": files}
+    if record is not None:
+        content["hash_version"] = HASH_VERSION
+        content["package"] = record
+    return content
+
+
+def versions_in_sequence(versions):
+    """Whether ``versions`` are exactly 1..n, each once (no gap, no double)."""
+    return sorted(versions) == list(range(1, len(versions) + 1))
+
+
 def _list_keys(items):
     """Return the 'key' values of a list of dicts, or None if not keyed.
 

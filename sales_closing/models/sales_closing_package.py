@@ -11,7 +11,7 @@ from odoo.tools import SQL
 
 from ..engine import aging as aging_engine
 from ..engine import package as package_engine
-from ..tools import safe_text
+from ..tools import check_workflow_write, safe_text
 
 SNAPSHOT_FORMAT = 1
 SEALED_FIELDS = {
@@ -31,6 +31,7 @@ SEALED_FIELDS = {
     "xlsx_hash",
     "diff",
     "diff_count",
+    "hash_version",
 }
 VERIFY_FIELDS = {"verify_state", "verify_message", "verify_date"}
 SALES_DIMENSIONS = (
@@ -65,6 +66,8 @@ class SalesClosingPackage(models.Model):
     _description = "Closing Package"
     _order = "date_from desc, version desc, id desc"
     _rec_names_search = ["period_id"]
+    # written by the close (_create_for_period, _seal) and Verify only, in sudo
+    _sales_closing_workflow_fields = frozenset(SEALED_FIELDS | VERIFY_FIELDS)
 
     period_id = fields.Many2one(
         "sales.closing.period",
@@ -119,6 +122,15 @@ class SalesClosingPackage(models.Model):
     )
     verify_message = fields.Text(readonly=True)
     verify_date = fields.Datetime(readonly=True)
+    hash_version = fields.Integer(
+        string="Hash Format",
+        default=package_engine.HASH_VERSION,
+        required=True,
+        readonly=True,
+        help="1: the content hash covers the snapshot and the files (packages "
+        "sealed before the chain covered the package fields); 2: it also "
+        "covers the version, period, company, dates, diff and previous package.",
+    )
 
     _sql_constraints = [
         (
@@ -140,7 +152,14 @@ class SalesClosingPackage(models.Model):
     # ------------------------------------------------------------------
     # Never overwritten
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_workflow_write(self, vals, self._sales_closing_workflow_fields)
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_workflow_write(self, vals, self._sales_closing_workflow_fields)
         sealed = SEALED_FIELDS & set(vals)
         if sealed and any(package.chain_hash for package in self):
             raise UserError(
@@ -174,17 +193,14 @@ class SalesClosingPackage(models.Model):
             [("period_id", "=", period.id)], order="version desc", limit=1
         )
         version = last.version + 1 if last else 1
+        # one chain per company in sealing order: the new package follows the
+        # company's newest one; the lock makes concurrent closes queue up
+        self.env.cr.execute(
+            "SELECT id FROM res_company WHERE id = %s FOR UPDATE",
+            [period.company_id.id],
+        )
         previous = self.search(
-            [
-                ("company_id", "=", period.company_id.id),
-                "|",
-                ("date_from", "<", period.date_from),
-                "&",
-                ("date_from", "=", period.date_from),
-                ("version", "<=", version),
-            ],
-            order="date_from desc, version desc, id desc",
-            limit=1,
+            [("company_id", "=", period.company_id.id)], order="id desc", limit=1
         )
         snapshot = self._snapshot(period, version)
         snapshot_text = package_engine.canonical_json(snapshot).decode()
@@ -210,7 +226,71 @@ class SalesClosingPackage(models.Model):
             }
         )
         package._seal()
+        package._set_company_head()
         return package
+
+    def _set_company_head(self):
+        """Record this newly sealed package as its company's chain head."""
+        self.ensure_one()
+        # sudo: the head is written by the sealing workflow only (res.company
+        # refuses it otherwise); called by _create_for_period after the close
+        self.company_id.sudo().write(
+            {
+                "sales_closing_package_head_id": self.id,
+                "sales_closing_package_head_hash": self.chain_hash,
+            }
+        )
+        self._send_head_to_auditor()
+
+    def _send_head_to_auditor(self):
+        """Email the new head hash to the company's auditor address, if set.
+
+        Whoever can write the database can recompute the whole chain; the
+        hash the auditor holds cannot be rewritten with it.
+        """
+        self.ensure_one()
+        company = self.company_id
+        email = company.sales_closing_auditor_email
+        if not email:
+            return
+        lines = [
+            (self.env._("Company"), company.name),
+            (self.env._("Period"), self.period_id.name),
+            (self.env._("Version"), str(self.version)),
+            (self.env._("Sealed on"), fields.Datetime.to_string(self.create_date)),
+            (self.env._("Chain head SHA-256"), self.chain_hash),
+        ]
+        body = Markup("<p>%s</p><table>%s</table><p>%s</p>") % (
+            self.env._(
+                "A closing period was closed; this is the new head of the "
+                "company's chain of closing packages."
+            ),
+            Markup().join(
+                Markup("<tr><td>%s</td><td><code>%s</code></td></tr>") % line
+                for line in lines
+            ),
+            self.env._(
+                "Keep this message: if the chain is ever rewritten in the "
+                "database, its head will no longer match this hash."
+            ),
+        )
+        # sudo: the message is queued for the auditor whoever closes
+        self.env["mail.mail"].sudo().create(
+            {
+                "subject": self.env._(
+                    "Closing package chain head: %(company)s %(period)s v%(version)s",
+                    company=company.name,
+                    period=self.period_id.name,
+                    version=self.version,
+                ),
+                "email_to": email,
+                "email_from": company.email_formatted or self.env.user.email_formatted,
+                "body_html": body,
+                "auto_delete": False,
+                "model": self._name,
+                "res_id": self.id,
+            }
+        )
 
     def _seal(self):
         """Render and attach the PDF and XLSX, then write the hashes."""
@@ -239,16 +319,20 @@ class SalesClosingPackage(models.Model):
                 },
             ]
         )
-        pdf_hash = package_engine.file_hash(pdf_bytes)
-        xlsx_hash = package_engine.file_hash(xlsx_bytes)
-        sealed = self._sealed_content(self._snapshot_data(), pdf_hash, xlsx_hash)
-        content = package_engine.content_hash(sealed)
         self.write(
             {
                 "pdf_attachment_id": pdf.id,
                 "xlsx_attachment_id": xlsx.id,
-                "pdf_hash": pdf_hash,
-                "xlsx_hash": xlsx_hash,
+                "pdf_hash": package_engine.file_hash(pdf_bytes),
+                "xlsx_hash": package_engine.file_hash(xlsx_bytes),
+                "hash_version": package_engine.HASH_VERSION,
+            }
+        )
+        content = package_engine.content_hash(
+            self._sealed_content(self._snapshot_data())
+        )
+        self.write(
+            {
                 "content_hash": content,
                 "chain_hash": package_engine.chain_hash(
                     content, self.previous_chain_hash
@@ -256,10 +340,33 @@ class SalesClosingPackage(models.Model):
             }
         )
 
-    @api.model
-    def _sealed_content(self, snapshot, pdf_hash, xlsx_hash):
-        """Return the data whose hash is the content hash."""
-        return {"snapshot": snapshot, "files": {"pdf": pdf_hash, "xlsx": xlsx_hash}}
+    def _sealed_record(self):
+        """The sealed fields of the package row, as hashed by format 2."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "company_id": self.company_id.id,
+            "period_id": self.period_id.id,
+            "date_from": self.date_from,
+            "date_to": self.period_id.date_to,
+            "version": self.version,
+            "snapshot_hash": self.snapshot_hash or "",
+            "diff": str(self.diff or ""),
+            "diff_count": self.diff_count,
+            "previous_package_id": self.previous_package_id.id or None,
+            "previous_chain_hash": self.previous_chain_hash or "",
+            "pdf_attachment_id": self.pdf_attachment_id.id or None,
+            "xlsx_attachment_id": self.xlsx_attachment_id.id or None,
+        }
+
+    def _sealed_content(self, snapshot):
+        """Return the data whose hash is the content hash, in the package's
+        hash format (1 for the packages sealed before format 2)."""
+        self.ensure_one()
+        files = {"pdf": self.pdf_hash, "xlsx": self.xlsx_hash}
+        if self.hash_version == package_engine.LEGACY_HASH_VERSION:
+            return package_engine.sealed_content(snapshot, files)
+        return package_engine.sealed_content(snapshot, files, self._sealed_record())
 
     def _render_pdf(self):
         """Return (bytes, mimetype, extension) of the QWeb report.
@@ -799,7 +906,7 @@ class SalesClosingPackage(models.Model):
         if previous and not previous.exists():
             return [self.env._("Chain broken: previous package removed.")]
         engine_problems = package_engine.verify(
-            self._sealed_content(snapshot, self.pdf_hash, self.xlsx_hash),
+            self._sealed_content(snapshot),
             self.content_hash,
             self.chain_hash,
             self.previous_chain_hash,
@@ -834,6 +941,83 @@ class SalesClosingPackage(models.Model):
             package = package.previous_package_id
         return problems
 
+    @api.model
+    def _company_problems(self, company):
+        """What is wrong with ``company``'s chain as a whole.
+
+        Per period the versions are 1..n with no gap; each package of
+        format 2 follows the package sealed just before it; no package of
+        the legacy format follows one of format 2; the newest package is the
+        head recorded on the company with its chain hash.
+        """
+        packages = self.search([("company_id", "=", company.id)], order="id")
+        problems = []
+        by_period = {}
+        for package in packages:
+            by_period.setdefault(package.period_id, []).append(package.version)
+        for period, versions in by_period.items():
+            if not package_engine.versions_in_sequence(versions):
+                problems.append(
+                    self.env._(
+                        "Versions of period %(period)s: %(versions)s, not 1 to "
+                        "%(count)s: a package was removed or renumbered.",
+                        period=period.name,
+                        versions=", ".join(str(v) for v in sorted(versions)),
+                        count=len(versions),
+                    )
+                )
+        before = self.browse()
+        for package in packages:
+            if before.hash_version == package_engine.HASH_VERSION and (
+                package.hash_version != package_engine.HASH_VERSION
+            ):
+                problems.append(
+                    self.env._(
+                        "%s claims the legacy hash format after a package of "
+                        "the current one.",
+                        package.display_name,
+                    )
+                )
+            elif (
+                package.hash_version == package_engine.HASH_VERSION
+                and package.previous_package_id != before
+            ):
+                problems.append(
+                    self.env._(
+                        "Chain broken: %(package)s does not follow %(before)s, "
+                        "the package sealed before it.",
+                        package=package.display_name,
+                        before=before.display_name or self.env._("nothing"),
+                    )
+                )
+            before = package
+        # sudo: the head fields are readable by closing accountants/auditors;
+        # verifying runs in sudo already
+        head = company.sudo().sales_closing_package_head_id
+        head_hash = company.sudo().sales_closing_package_head_hash
+        newest = packages[-1:]
+        if newest and (head != newest or head_hash != newest.chain_hash):
+            problems.append(
+                self.env._(
+                    "The newest package %(newest)s is not the chain head recorded "
+                    "for %(company)s (%(head)s, %(hash)s): a package was removed "
+                    "or the chain rewritten. Compare with the head hash sent to "
+                    "the auditor.",
+                    newest=newest.display_name,
+                    company=company.name,
+                    head=head.display_name or self.env._("none"),
+                    hash=head_hash or self.env._("none"),
+                )
+            )
+        elif not newest and head:
+            problems.append(
+                self.env._(
+                    "%(company)s records a chain head but has no package left.",
+                    company=company.name,
+                )
+            )
+        return problems
+
     def action_verify(self):
         """Recompute every hash of the packages and their chains; report."""
         user = self.env.user
@@ -850,8 +1034,12 @@ class SalesClosingPackage(models.Model):
         # sudo: nobody has write access on packages; verifying only writes
         # the verify_* fields (write() refuses the rest) and must read every
         # attachment and chained package, whoever the verifier is.
+        company_problems = {
+            company: self.sudo()._company_problems(company)
+            for company in self.company_id
+        }
         for package in self.sudo():
-            problems = package._chain_problems()
+            problems = package._chain_problems() + company_problems[package.company_id]
             if problems:
                 message = "\n".join(problems)
             else:

