@@ -30,6 +30,7 @@
         "wizards/sales_closing_order_decision_views.xml",
         "wizards/sales_closing_order_import_views.xml",
         "views/sales_closing_menus.xml",
+        "report/sales_closing_report_layout.xml",
         "report/sales_closing_package_report.xml",
         "views/sales_closing_package_views.xml",
         "report/sales_closing_statement_report.xml",

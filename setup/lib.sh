@@ -147,7 +147,7 @@ build_venv() {
 
 ensure_odoo() {
     # Sets PYTHON to the interpreter that runs Odoo 18.0 and the project.
-    apt_install libpq-dev libldap2-dev libsasl2-dev build-essential wkhtmltopdf poppler-utils fonts-noto-cjk
+    apt_install libpq-dev libldap2-dev libsasl2-dev build-essential wkhtmltopdf poppler-utils fonts-noto-cjk fonts-wqy-microhei
     local given="${ODOO_PYTHON:-}" version
     [ -z "$given" ] && [ -n "${VIRTUAL_ENV:-}" ] && given="$VIRTUAL_ENV/bin/python"
     if [ -n "$given" ]; then

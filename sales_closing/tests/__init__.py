@@ -32,3 +32,4 @@ from . import test_currency_totals
 from . import test_engine_fapiao
 from . import test_fapiao
 from . import test_engine_fapiao_provider
+from . import test_report_pdf

@@ -18,3 +18,4 @@ from . import test_notification_hot_path
 from . import test_provider_setup
 from . import test_currency_totals
 from . import test_security_controls
+from . import test_report_pdf
