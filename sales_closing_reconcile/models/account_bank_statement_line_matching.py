@@ -1,11 +1,48 @@
 """Automatic matching of bank statement lines with open customer items.
 
 The pure engine (``engine.matching``) decides; this layer feeds it with the
-statement lines and the open items of a chunk (one SQL query for the items,
-one for the payers' bank accounts) and applies its decisions: it replaces
-the suspense line of the statement line's journal entry by counterpart lines
-on the open items' accounts (and a fee line), then reconciles them in one
-``_reconcile_plan`` call per chunk.
+statement lines and the open items of a company (one SQL query for the
+items, one for the payers' bank accounts) and applies its decisions: it
+replaces the suspense line of the statement line's journal entry by
+counterpart lines on the open items' accounts (and a fee line), then
+reconciles them in one ``_reconcile_plan`` call per slice.
+
+Plan once, apply in parallel
+----------------------------
+A run is decided in **one planning pass** over all its lines
+(``_sales_closing_plan``): the engine sees every line and every open item
+of the company at once and grants each item to one line at most, before
+any job starts.  Jobs only **apply** slices of that fixed plan
+(``_sales_closing_apply_plan``).  So a run cut in slices of 500 or 5,000
+lines, applied by one channel or two, in whatever order the jobs finish,
+decides exactly as one inline run on the same data: the inline path plans
+and applies the same way, in one transaction.
+
+The slices are cut so that two jobs never write the same rows
+(``engine.plan``): lines whose automatic matches touch the same journal
+entry (an invoice's installments) go to the same slice; every other row a
+job writes is its own (its statement lines and their entries, the items
+granted to them, new reconciliations, suggestions).  Locks:
+
+* lines and open items are taken ``FOR NO KEY UPDATE SKIP LOCKED``: never
+  waited for, and not in conflict with the ``FOR KEY SHARE`` locks that
+  PostgreSQL's foreign-key checks take when another job stores suggestions
+  naming the same items (``FOR UPDATE`` is, which deadlocked two jobs);
+* an item changed since the plan (reconciled by a person meanwhile) is not
+  taken: that line gets suggestions instead;
+* the exchange-difference entries that reconciling in foreign currency
+  creates are numbered by Odoo's sequence mixin, which tries the next
+  number and waits when another transaction holds it until that one
+  commits; under ``sales_closing_parallel_sequence`` a job skips the
+  numbers another job holds (``account.move._set_next_sequence``), so
+  parallel jobs get distinct numbers without waiting on each other.
+
+A matching run (``sales.closing.match.run``) records the plan, its slices,
+every failed attempt of a job and its error; a job failing on a
+concurrency error is retried a bounded number of times (``MAX_RETRIES``).
+The jobs run on their own queue_job channel ``root.sales_closing_matching``
+and carry an identity key; lines an open run holds are not handed to a
+second run, so enqueueing twice does not duplicate work.
 """
 
 import logging
@@ -17,19 +54,15 @@ from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..engine.matching import MatchConfig, match_lines, match_payout
+from ..engine.matching import MatchConfig, Proposal, match_lines, match_payout
+from ..engine.plan import slices as plan_slices
 
 _logger = logging.getLogger(__name__)
 
-# A queue job's chunk: each fetches and indexes the company's open items again
-# (about 3 s at 50,000 items), so a chunk is large enough for that to stay a
-# small share of it (2,000 lines: about 30 s of matching), and small enough that
-# an interrupted job loses little.
+# Lines a queue job applies: the run is planned once (the open items are
+# read and indexed once per run), a slice only applies its part of the plan;
+# more lines than this in one request are handed to a queued run.
 CHUNK_SIZE = 2000
-# Run inline (one transaction anyway), chunks only bound the memory: each
-# chunk fetches and indexes all the open items of the company again, a cost
-# that grows with the open items, not the lines.
-INLINE_CHUNK_SIZE = 5000
 PAYOUT_WINDOW_DAYS = 10  # payout (or withdrawal line) to its bank line
 PAYOUT_ROWS_DAYS = 62  # platform lines a payout may settle
 # How a bank prints a payout of each platform: a payout found by amount
@@ -65,6 +98,14 @@ class AccountBankStatementLine(models.Model):
         index=True,
         copy=False,
         readonly=True,
+    )
+    sales_closing_match_run_id = fields.Many2one(
+        "sales.closing.match.run",
+        string="Matching Run",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
     )
     sales_closing_suggestion_ids = fields.One2many(
         "sales.closing.match.suggestion",
@@ -116,21 +157,33 @@ class AccountBankStatementLine(models.Model):
     def action_auto_match(self):
         """Match these statement lines (those not reconciled yet).
 
-        One chunk runs at once; several chunks are enqueued as queue jobs,
-        one per chunk, each committed on its own (a failed or interrupted
-        run resumes with the lines still unprocessed)."""
-        chunk_size = self.env.context.get("sales_closing_match_chunk_size")
-        chunks = self._sales_closing_chunks(RUN_STATES, chunk_size or CHUNK_SIZE)
-        if len(chunks) > 1 and not self.env.context.get("sales_closing_match_now"):
-            for chunk in chunks:
-                chunk._sales_closing_enqueue(RUN_STATES)
-            message = self.env._("%(count)s matching jobs enqueued.", count=len(chunks))
+        Up to one chunk of lines is matched at once; more are handed to a
+        matching run (``sales.closing.match.run``): a queue job plans the
+        whole run, parallel jobs apply its slices.  Both ways decide the
+        same (see the module docstring)."""
+        chunk_size = (
+            self.env.context.get("sales_closing_match_chunk_size") or CHUNK_SIZE
+        )
+        lines = self._sales_closing_runnable(RUN_STATES)
+        if len(lines) > chunk_size and not self.env.context.get(
+            "sales_closing_match_now"
+        ):
+            runs = lines._sales_closing_start_runs(RUN_STATES, chunk_size)
+            message = self.env._(
+                "%(lines)s lines handed to %(count)s matching runs.",
+                lines=sum(runs.mapped("line_count")),
+                count=len(runs),
+            )
         else:
-            if len(chunks) > 1 and not chunk_size:
-                chunks = self._sales_closing_chunks(RUN_STATES, INLINE_CHUNK_SIZE)
             stats = {"auto": 0, "suggested": 0, "unmatched": 0}
-            for chunk in chunks:
-                for key, value in chunk._sales_closing_match_chunk(RUN_STATES).items():
+            for company in lines.company_id:
+                company_lines = lines.filtered(
+                    lambda line, c=company: line.company_id == c
+                )
+                chunk_stats = company_lines._sales_closing_match_chunk(
+                    RUN_STATES, chunk_size
+                )
+                for key, value in chunk_stats.items():
                     stats[key] = stats.get(key, 0) + value
             message = self.env._(
                 "%(auto)s lines matched automatically, %(suggested)s with "
@@ -151,7 +204,8 @@ class AccountBankStatementLine(models.Model):
 
     @api.model
     def _cron_sales_closing_match(self, chunk_size=CHUNK_SIZE):
-        """Enqueue one job per chunk of new unreconciled lines."""
+        """Start a matching run (one queue job) per company with new
+        unreconciled lines that no open run holds; returns the runs."""
         lines = self.search(
             [
                 ("sales_closing_match_state", "=", "new"),
@@ -159,55 +213,98 @@ class AccountBankStatementLine(models.Model):
             ],
             order="id",
         )
-        chunks = lines._sales_closing_chunks(CRON_STATES, chunk_size)
-        for chunk in chunks:
-            chunk._sales_closing_enqueue(CRON_STATES)
-        return len(chunks)
+        return lines._sales_closing_start_runs(CRON_STATES, chunk_size)
 
-    def _sales_closing_enqueue(self, states):
-        company = self.company_id[:1]
-        return (
-            self.with_company(company)
-            .with_delay(
-                description=self.env._(
-                    "Sales Closing: match %(count)s statement lines of %(company)s",
-                    count=len(self),
-                    company=company.name,
-                )
-            )
-            ._sales_closing_match_job(list(states))
-        )
-
-    def _sales_closing_match_job(self, states=RUN_STATES):
-        """Queue job: match one chunk (lines already processed are skipped)."""
-        return self._sales_closing_match_chunk(tuple(states))
-
-    def _sales_closing_chunks(self, states, chunk_size=CHUNK_SIZE):
-        """Unreconciled lines of ``self`` in ``states``, per company, in
-        chunks of ``chunk_size``."""
-        lines = self.filtered(
+    def _sales_closing_runnable(self, states):
+        """Unreconciled lines of ``self`` in ``states``."""
+        return self.filtered(
             lambda line: (
                 not line.is_reconciled
                 and (line.sales_closing_match_state or "new") in states
             )
         )
-        chunks = []
+
+    def _sales_closing_start_runs(self, states, chunk_size=CHUNK_SIZE):
+        """Hand the lines of ``self`` in ``states`` to one matching run per
+        company and enqueue its planning job.
+
+        Lines an open run already holds (planning, or slices still to
+        apply) are left to it, and lines another transaction is handing
+        out are skipped (``SKIP LOCKED``): enqueueing twice makes no second
+        run of the same lines."""
+        self = self._sales_closing_matcher()  # pylint: disable=self-cls-assignment
+        Run = self.env["sales.closing.match.run"]
+        runs = Run
+        lines = self._sales_closing_runnable(states)
         for company in lines.company_id:
-            company_lines = lines.filtered(lambda line, c=company: line.company_id == c)
-            company_lines = company_lines.sorted("id")
-            for start in range(0, len(company_lines), chunk_size):
-                chunks.append(company_lines[start : start + chunk_size])
-        return chunks
+            ids = lines.filtered(
+                lambda line, c=company: line.company_id == c
+            )._sales_closing_free_ids(states)
+            if not ids:
+                continue
+            run = Run.create(
+                {
+                    "company_id": company.id,
+                    "states": ",".join(states),
+                    "chunk_size": chunk_size,
+                    "line_count": len(ids),
+                }
+            )
+            self.env.cr.execute(
+                """
+                UPDATE account_bank_statement_line
+                   SET sales_closing_match_run_id = %s
+                 WHERE id = ANY(%s)
+                """,
+                [run.id, ids],
+            )
+            self.browse(ids).invalidate_recordset(["sales_closing_match_run_id"])
+            run._sales_closing_enqueue_plan()
+            runs |= run
+        return runs
+
+    def _sales_closing_free_ids(self, states):
+        """Ids of ``self`` (one company) still to match that no open run
+        holds, locked for this transaction (``SKIP LOCKED``).
+
+        A run is open while it plans or has slices to apply, for a day at
+        most (a run whose jobs were lost lets its lines go)."""
+        if not self:
+            return []
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT l.id FROM account_bank_statement_line l
+             WHERE l.id = ANY(%(ids)s)
+               AND l.is_reconciled IS NOT TRUE
+               AND COALESCE(l.sales_closing_match_state, 'new') = ANY(%(states)s)
+               AND NOT EXISTS (
+                    SELECT 1 FROM sales_closing_match_run r
+                     WHERE r.id = l.sales_closing_match_run_id
+                       AND r.create_date > (now() at time zone 'utc')
+                                           - interval '1 day'
+                       AND (r.plan_state = 'planning'
+                            OR EXISTS (SELECT 1 FROM sales_closing_match_slice s
+                                        WHERE s.run_id = r.id
+                                          AND s.state = 'pending')))
+             ORDER BY l.id
+               FOR NO KEY UPDATE OF l SKIP LOCKED
+            """,
+            {"ids": list(self.ids), "states": list(states)},
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------
-    # Chunk processing
+    # Plan and apply
     # ------------------------------------------------------------------
 
     def _sales_closing_lock(self, states=RUN_STATES):
         """Ids of ``self`` still to match, locked for this transaction.
 
-        ``FOR UPDATE SKIP LOCKED``: a line another run is working on is
-        left to it, so two concurrent runs never take the same line."""
+        ``FOR NO KEY UPDATE SKIP LOCKED``: a line another run is working on
+        is left to it, so two concurrent runs never take the same line; the
+        weaker ``NO KEY`` lock (the line's id never changes) does not block
+        the ``FOR KEY SHARE`` that PostgreSQL's foreign-key checks take."""
         if not self:
             return []
         self.env.flush_all()
@@ -218,7 +315,7 @@ class AccountBankStatementLine(models.Model):
                AND is_reconciled IS NOT TRUE
                AND COALESCE(sales_closing_match_state, 'new') = ANY(%s)
              ORDER BY id
-               FOR UPDATE SKIP LOCKED
+               FOR NO KEY UPDATE SKIP LOCKED
             """,
             [list(self.ids), list(states)],
         )
@@ -256,13 +353,37 @@ class AccountBankStatementLine(models.Model):
             )
         return self.sudo()
 
-    def _sales_closing_match_chunk(self, states=RUN_STATES):
-        """Match the lines of one company (a chunk): fetch, decide, apply."""
+    def _sales_closing_match_chunk(self, states=RUN_STATES, chunk_size=None):
+        """Match the lines of one company at once: plan, then apply the
+        plan (in slices of ``chunk_size`` lines, as the queue jobs do, in
+        this transaction)."""
+        entries, stats, moves = self._sales_closing_plan(states)
+        if not entries:
+            return stats
+        for line_ids in plan_slices(
+            [(e["line"], e["take"]) for e in entries], moves, chunk_size or CHUNK_SIZE
+        ):
+            wanted = set(line_ids)
+            part = [e for e in entries if e["line"] in wanted]
+            for key, value in self._sales_closing_apply_plan(part, states).items():
+                stats[key] = stats.get(key, 0) + value
+        return stats
+
+    def _sales_closing_plan(self, states=RUN_STATES):
+        """Decide every line of ``self`` (one company) in one engine pass.
+
+        Returns ``(entries, stats, moves)``: one JSON-able entry per line
+        decided (``line``, ``action``, ``proposals``, ``take``: the items of
+        an automatic match, ``residuals``: their open amounts when planned),
+        the counts of lines settled while planning (lines a person started
+        to reconcile become "manual"; gateway payouts are reconciled here,
+        before the engine, as they take open items too) and the journal
+        entry of every item taken (item id -> move id)."""
         self = self._sales_closing_matcher()  # pylint: disable=self-cls-assignment
         stats = {"auto": 0, "suggested": 0, "unmatched": 0}
         lines = self.browse(self._sales_closing_lock(states))
         if not lines:
-            return stats
+            return [], stats, {}
         company = lines.company_id
         if len(company) > 1:
             raise UserError(self.env._("A matching chunk spans several companies."))
@@ -274,14 +395,14 @@ class AccountBankStatementLine(models.Model):
             touched.write({"sales_closing_match_state": "manual"})
             lines -= touched
         if not lines:
-            return stats
+            return [], stats, {}
         payouts = lines._sales_closing_match_payouts(company)
         if payouts:
             # the payouts, and platform lines of this chunk they reconciled
             lines = lines.filtered(lambda line: not line.is_reconciled) - payouts
             stats["auto"] += len(payouts)
         if not lines:
-            return stats
+            return [], stats, {}
         engine_lines = lines._sales_closing_engine_lines()
         items, partner_accounts = lines._sales_closing_fetch_candidates(company)
         decisions = match_lines(
@@ -290,17 +411,82 @@ class AccountBankStatementLine(models.Model):
             partner_accounts,
             self._sales_closing_match_config(company),
         )
-        by_id = {line.id: line for line in lines}
-        autos = [d for d in decisions if d.action == "auto"]
+        residuals = {item["id"]: item["amount_residual"] for item in items}
+        moves = {item["id"]: item["move_id"] for item in items}
+        entries = []
+        taken = {}
+        for decision in decisions:
+            take = (
+                list(decision.proposals[0].item_ids)
+                if decision.action == "auto"
+                else []
+            )
+            for item_id in take:
+                taken[item_id] = moves[item_id]
+            entries.append(
+                {
+                    "line": decision.line_id,
+                    "action": decision.action,
+                    "take": take,
+                    "residuals": {str(i): str(residuals[i]) for i in take},
+                    "proposals": [
+                        {
+                            "items": list(proposal.item_ids),
+                            "score": proposal.score,
+                            "reasons": list(proposal.reasons),
+                            "fee": str(proposal.fee_amount),
+                            "partial": proposal.partial,
+                        }
+                        for proposal in decision.proposals
+                    ],
+                }
+            )
+        return entries, stats, taken
+
+    def _sales_closing_apply_plan(self, entries, states=RUN_STATES):
+        """Apply planned decisions (``_sales_closing_plan``'s entries).
+
+        Lines no longer to match (reconciled, matched or locked by someone
+        else meanwhile) are skipped.  An automatic match whose items were
+        reconciled or changed since the plan (by a person: the plan grants
+        each item to one line) becomes a suggestion.  The suggestions are
+        stored before the reconciliation, so that the exchange-difference
+        entries the reconciliation numbers are the last work before the
+        commit."""
+        self = self._sales_closing_matcher()  # pylint: disable=self-cls-assignment
+        stats = {"auto": 0, "suggested": 0, "unmatched": 0}
+        by_id = {entry["line"]: entry for entry in entries}
+        lines = self.browse(self.browse(list(by_id))._sales_closing_lock(states))
+        touched = lines.filtered(lambda line: line._seek_for_lines()[2])
+        if touched:
+            touched.write({"sales_closing_match_state": "manual"})
+            lines -= touched
+        if not lines:
+            return stats
+        company = lines.company_id
+        if len(company) > 1:
+            raise UserError(self.env._("A matching chunk spans several companies."))
+        lines = lines.with_company(company)
+        autos = [by_id[line.id] for line in lines if by_id[line.id]["action"] == "auto"]
         granted = lines._sales_closing_lock_items(
-            [i for d in autos for i in d.proposals[0].item_ids]
+            {int(i): r for entry in autos for i, r in entry["residuals"].items()}
         )
         fee_account = company.sales_closing_fee_account_id
         matches, suggest, unmatched = [], [], []
-        for decision in decisions:
-            line = by_id[decision.line_id]
-            if decision.action == "auto":
-                best = decision.proposals[0]
+        for line in lines:
+            entry = by_id[line.id]
+            proposals = [
+                Proposal(
+                    item_ids=tuple(p["items"]),
+                    score=p["score"],
+                    reasons=p["reasons"],
+                    fee_amount=Decimal(p["fee"]),
+                    partial=p["partial"],
+                )
+                for p in entry["proposals"]
+            ]
+            if entry["action"] == "auto":
+                best = proposals[0]
                 if set(best.item_ids) <= granted and (
                     fee_account or not best.fee_amount
                 ):
@@ -315,20 +501,22 @@ class AccountBankStatementLine(models.Model):
                         }
                     )
                     continue
-                suggest.append((line, decision.proposals))
-            elif decision.action == "suggest":
-                suggest.append((line, decision.proposals))
+                suggest.append((line, proposals))
+            elif entry["action"] == "suggest":
+                suggest.append((line, proposals))
             else:
                 unmatched.append(line)
-        if matches:
-            lines._sales_closing_apply_matches(matches, state="auto")
         lines._sales_closing_store_suggestions(suggest, company)
         if unmatched:
             unmatched = lines.browse([line.id for line in unmatched])
             unmatched.sales_closing_suggestion_ids.unlink()
             unmatched.write({"sales_closing_match_state": "unmatched"})
+        if matches:
+            lines.with_context(
+                sales_closing_parallel_sequence=True
+            )._sales_closing_apply_matches(matches, state="auto")
         stats.update(
-            auto=stats["auto"] + len(matches),
+            auto=len(matches),
             suggested=len(suggest),
             unmatched=len(unmatched),
         )
@@ -480,7 +668,8 @@ class AccountBankStatementLine(models.Model):
             """
             SELECT id FROM account_bank_statement_line
              WHERE id = ANY(%s) AND sales_closing_payout_line_id IS NULL
-               FOR UPDATE SKIP LOCKED
+             ORDER BY id
+               FOR NO KEY UPDATE SKIP LOCKED
             """,
             [self.ids],
         )
@@ -707,6 +896,7 @@ class AccountBankStatementLine(models.Model):
                     "date": date,
                     "date_maturity": date_maturity,
                     "kind": kind,
+                    "move_id": move_id,
                 }
             )
         # Payment transactions (the gateway's own references, e.g. a Stripe
@@ -750,18 +940,35 @@ class AccountBankStatementLine(models.Model):
 
     @api.model
     def _sales_closing_lock_items(self, aml_ids):
-        """Lock open items about to be reconciled; returns those obtained."""
+        """Lock open items about to be reconciled; returns the ids obtained.
+
+        ``aml_ids``: ids, or {id: open amount when planned} (an item whose
+        open amount changed since is not obtained).  ``FOR NO KEY UPDATE
+        SKIP LOCKED``: an item another transaction holds is not waited for,
+        and the suggestions other jobs store on these items (their foreign
+        keys take ``FOR KEY SHARE``) are not blocked."""
         if not aml_ids:
             return set()
+        planned = aml_ids if isinstance(aml_ids, dict) else {}
+        self.env.flush_all()
         self.env.cr.execute(
             """
-            SELECT id FROM account_move_line
-             WHERE id = ANY(%s) AND reconciled IS NOT TRUE
-               FOR UPDATE SKIP LOCKED
+            SELECT aml.id, aml.amount_residual_currency, cur.rounding
+              FROM account_move_line aml
+              JOIN res_currency cur ON cur.id = aml.currency_id
+             WHERE aml.id = ANY(%s) AND aml.reconciled IS NOT TRUE
+             ORDER BY aml.id
+               FOR NO KEY UPDATE OF aml SKIP LOCKED
             """,
-            [list(set(aml_ids))],
+            [sorted(set(aml_ids))],
         )
-        return {row[0] for row in self.env.cr.fetchall()}
+        return {
+            aml_id
+            for aml_id, residual, rounding in self.env.cr.fetchall()
+            if aml_id not in planned
+            or abs(Decimal(str(residual)) - Decimal(str(planned[aml_id])))
+            < Decimal(str(rounding)) / 2
+        }
 
     def _sales_closing_store_suggestions(self, suggest, company):
         """Store up to three proposals per line (unchanged ones are kept)."""

@@ -186,8 +186,8 @@ class TestMatchingOdoo(AccountTestInvoicingCommon):
         partials = self._receivable(invoice).matched_credit_ids
         suggestions = ambiguous.sales_closing_suggestion_ids
         self.assertTrue(suggestions)
-        stats = lines._sales_closing_chunks(("new", "suggested", "unmatched"))
-        self.assertEqual([c.ids for c in stats], [ambiguous.ids])
+        runnable = lines._sales_closing_runnable(("new", "suggested", "unmatched"))
+        self.assertEqual(runnable, ambiguous)
         lines.action_auto_match()
         self.assertEqual(self._receivable(invoice).matched_credit_ids, partials)
         self.assertEqual(ambiguous.sales_closing_suggestion_ids, suggestions)
@@ -368,19 +368,26 @@ class TestMatchingOdoo(AccountTestInvoicingCommon):
         )
         Job = self.env["queue.job"].sudo()
         before = Job.search_count([])
-        chunks = self.Line._cron_sales_closing_match(chunk_size=2)
-        self.assertGreaterEqual(chunks, 3)
-        jobs = Job.search([], order="id desc", limit=chunks)
-        self.assertEqual(Job.search_count([]) - before, chunks)
-        self.assertTrue(all(j.method_name == "_sales_closing_match_job" for j in jobs))
-        # more than one chunk: the button enqueues too
-        lines.with_context(sales_closing_match_chunk_size=2).action_auto_match()
-        self.assertEqual(Job.search_count([]) - before, 2 * chunks)
+        runs = self.Line._cron_sales_closing_match(chunk_size=2)
+        self.assertEqual(len(runs), 1)
+        self.assertEqual(Job.search_count([]) - before, 1)
+        job = Job.search([], order="id desc", limit=1)
+        self.assertEqual(job.method_name, "_sales_closing_plan_job")
+        # more lines than a chunk: the button hands them to a run too
+        others = self._ambiguous_lines(3)
+        others.with_context(sales_closing_match_chunk_size=2).action_auto_match()
+        self.assertEqual(Job.search_count([]) - before, 2)
         self.assertEqual(set(lines.mapped("sales_closing_match_state")), {"new"})
-        # the job itself (run directly here)
-        lines._sales_closing_match_job(["new"])
+        # the jobs themselves (run directly here): planning, then a job per
+        # slice of about two lines
+        runs._sales_closing_plan_job()
+        self.assertGreaterEqual(len(runs.slice_ids), 3)
+        self.assertEqual(Job.search_count([]) - before, 2 + len(runs.slice_ids))
+        for part in runs.slice_ids:
+            part._sales_closing_apply_job()
         self.assertPaid(invoice)
         self.assertNotIn("new", lines.mapped("sales_closing_match_state"))
+        self.assertEqual(set(others.mapped("sales_closing_match_state")), {"new"})
 
     def test_concurrent_runs_skip_locked(self):
         """Two transactions: the second never takes a line the first holds."""
