@@ -29,7 +29,8 @@ TEMPLATES = {
 }
 # layouts that cannot be printed without the tax ID of both parties
 TAX_ID_REQUIRED = frozenset({"cn_vat"})
-DEFAULT_LAYOUT = "classic"
+# Odoo's own invoice until a company, journal or customer chooses ours
+DEFAULT_LAYOUT = "standard"
 # anchor and query of Odoo's "Pay Now" link: the page opens the payment form
 PORTAL_PAY_ANCHOR = "portal_pay"
 PORTAL_PAY_QUERY = "&payment=True"

@@ -1,5 +1,6 @@
 import io
 import json
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import xlsxwriter
@@ -7,11 +8,11 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount, format_date, format_datetime
 
 from ..engine import aging as aging_engine
 from ..engine import package as package_engine
-from ..tools import check_workflow_write, safe_text
+from ..tools import check_workflow_write, safe_text, selection_labels
 
 SNAPSHOT_FORMAT = 1
 SEALED_FIELDS = {
@@ -188,7 +189,11 @@ class SalesClosingPackage(models.Model):
     def _create_for_period(self, period):
         """Make, seal and return the next package of the closed ``period``."""
         period.ensure_one()
-        self = self.with_company(period.company_id)
+        # sealed in the company's language, whoever closes: names in the
+        # snapshot, headings of the PDF and XLSX
+        self = self.with_company(period.company_id).with_context(
+            lang=period.company_id.partner_id.lang or self.env.lang
+        )
         last = self.search(
             [("period_id", "=", period.id)], order="version desc", limit=1
         )
@@ -417,7 +422,7 @@ class SalesClosingPackage(models.Model):
             "meta": {
                 "version": version,
                 "closed_at": fields.Datetime.now(),
-                "closed_by": self.env.user.name,
+                "closed_by": self._closing_user(period).name,
             },
             "period": {
                 "name": period.name,
@@ -434,6 +439,23 @@ class SalesClosingPackage(models.Model):
             "bank": self._figures_bank(period),
             "checks": self._figures_checks(period),
         }
+
+    @api.model
+    def _closing_user(self, period):
+        """Who closed ``period``: the user of its last close in the audit log
+        (the package is made in sudo, by the close or a scheduled action)."""
+        # sudo: the audit log is read by closing accountants and auditors
+        # only; the name of who closed is printed on the package
+        log = (
+            self.env["sales.closing.audit.log"]
+            .sudo()
+            .search(
+                [("period_id", "=", period.id), ("action", "in", ("close", "reclose"))],
+                order="id desc",
+                limit=1,
+            )
+        )
+        return log.user_id or self.env.user
 
     @api.model
     def _amount(self, period, value):
@@ -698,22 +720,97 @@ class SalesClosingPackage(models.Model):
     # ------------------------------------------------------------------
     # Files
     # ------------------------------------------------------------------
+    def _dimension_labels(self):
+        """``{snapshot key: heading}`` of the sales breakdowns, translated."""
+        return {
+            "by_salesperson": self.env._("Salesperson"),
+            "by_product_category": self.env._("Product Category"),
+            "by_customer": self.env._("Customer"),
+            "by_country": self.env._("Country"),
+            "by_region": self.env._("Region"),
+        }
+
+    def _bucket_label(self, label):
+        """The heading of the aging bucket ``label`` of the snapshot
+        (``current``, ``1-30`` ... ``90+``), translated."""
+        if label == aging_engine.CURRENT:
+            return self.env._("Not Due")
+        if label == aging_engine.TOTAL:
+            return self.env._("Total")
+        return self.env._("%s Days", label)
+
+    def _report_currency(self, data):
+        """The currency the snapshot's amounts are in."""
+        name = data.get("period", {}).get("currency")
+        currency = self.company_id.currency_id
+        if name and name != currency.name:
+            currency = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", name)], limit=1)
+                or currency
+            )
+        return currency
+
     def _report_values(self):
-        """Return the snapshot prepared for the QWeb report."""
+        """Return the snapshot prepared for the QWeb report: amounts in the
+        currency with the separators of the language, dates and the closing
+        time in the closer's time zone, headings and labels translated."""
         self.ensure_one()
         data = self._snapshot_data()
+        env = self.env
+        currency = self._report_currency(data)
+        period = data.get("period", {})
+        meta = data.get("meta", {})
+        closer = self._closing_user(self.period_id)
+        tz = closer.tz or self.company_id.partner_id.tz or "UTC"
+        # ISO 8601 in the snapshot (2026-12-07T01:05:26), naive UTC
+        closed_at = meta.get("closed_at")
+        closed_at = closed_at and datetime.fromisoformat(str(closed_at))
+        labels = self._dimension_labels()
+
+        def money(value):
+            return format_amount(env, float(value or 0), currency)
+
+        def day(value):
+            return format_date(env, value) if value else ""
+
+        def name(row):
+            # id 0: the orders of no salesperson, category, country or region
+            return row.get("name") if row.get("id") else "\N{EM DASH}"
+
+        severities = selection_labels(env["sales.closing.check.line"], "severity")
+        statuses = selection_labels(env["sales.closing.check.line"], "status")
+        buckets = data.get("receivables", {}).get("buckets", [])
         return {
             "data": data,
+            "currency": currency,
+            "money": money,
+            "day": day,
+            "row_name": name,
+            "closed_at": (
+                f"{format_datetime(env, closed_at, tz=tz, dt_format='medium')} ({tz})"
+                if closed_at
+                else ""
+            ),
+            "closed_by": meta.get("closed_by") or "",
+            "period_dates": (
+                f"{day(period.get('date_from'))} - {day(period.get('date_to'))}"
+            ),
+            "buckets": [(label, self._bucket_label(label)) for label in buckets],
+            "severity": lambda value: severities.get(value, value or ""),
+            "status": lambda value: statuses.get(value, value or ""),
             "dimensions": [
-                (key, label, data.get("sales", {}).get(key, []))
-                for key, label in SALES_DIMENSIONS
+                (key, labels.get(key, key), data.get("sales", {}).get(key, []))
+                for key, _label in SALES_DIMENSIONS
             ],
         }
 
     def _render_xlsx(self):
         """Return the XLSX bytes of the package: one sheet per section."""
         self.ensure_one()
-        data = self._snapshot_data()
+        values = self._report_values()
+        data = values["data"]
         stream = io.BytesIO()
         workbook = xlsxwriter.Workbook(
             stream, {"in_memory": True, "strings_to_formulas": False}
@@ -751,17 +848,17 @@ class SalesClosingPackage(models.Model):
                 (self.env._("To"), period["date_to"]),
                 (self.env._("Currency"), period["currency"]),
                 (self.env._("Version"), data["meta"]["version"]),
-                (self.env._("Closed at"), data["meta"]["closed_at"]),
-                (self.env._("Closed by"), data["meta"]["closed_by"]),
+                (self.env._("Closed at"), values["closed_at"]),
+                (self.env._("Closed by"), values["closed_by"]),
                 (self.env._("Snapshot SHA-256"), self.snapshot_hash),
                 (self.env._("Previous chain SHA-256"), self.previous_chain_hash),
             ],
         )
-        for key, label in SALES_DIMENSIONS:
+        for _key, label, rows in values["dimensions"]:
             sheet(
                 self.env._("Sales by %s", label),
                 [label, self.env._("Untaxed Amount")],
-                [(row["name"], Decimal(row["amount"])) for row in data["sales"][key]]
+                [(values["row_name"](row), Decimal(row["amount"])) for row in rows]
                 + [(self.env._("Total"), Decimal(data["sales"]["total"]))],
             )
         sheet(
@@ -803,7 +900,7 @@ class SalesClosingPackage(models.Model):
         labels = [*receivables["buckets"], aging_engine.TOTAL]
         sheet(
             self.env._("Receivables"),
-            [self.env._("Customer"), *labels],
+            [self.env._("Customer"), *(self._bucket_label(label) for label in labels)],
             [
                 (row["name"], *(Decimal(row[label]) for label in labels))
                 for row in receivables["partners"]
@@ -840,8 +937,8 @@ class SalesClosingPackage(models.Model):
                 (
                     check["key"],
                     check["name"],
-                    check["severity"],
-                    check["status"],
+                    values["severity"](check["severity"]),
+                    values["status"](check["status"]),
                     check["count"],
                     Decimal(check["amount"]),
                     check["waiver_reason"],

@@ -33,3 +33,4 @@ from . import test_engine_fapiao
 from . import test_fapiao
 from . import test_engine_fapiao_provider
 from . import test_report_pdf
+from . import test_package_report

@@ -31,7 +31,8 @@ class TestChooseLayout(unittest.TestCase):
             invoice_layout.choose_layout(False, "cn_vat", "modern"), "cn_vat"
         )
         self.assertEqual(invoice_layout.choose_layout(None, "", "modern"), "modern")
-        self.assertEqual(invoice_layout.choose_layout(False, False, False), "classic")
+        # nothing chosen anywhere: Odoo's standard invoice
+        self.assertEqual(invoice_layout.choose_layout(False, False, False), "standard")
 
     def test_every_layout_has_a_template_but_standard(self):
         codes = {code for code, _label in invoice_layout.LAYOUT_SELECTION}

@@ -365,6 +365,19 @@ class TestInvoiceLayout(TransactionCase):
         )
         self.assertIn("Invoice INV/2026/", pdf_text(self._render()))
 
+    def test_default_is_odoo_invoice(self):
+        """Installing the addon changes no invoice: a new company prints
+        Odoo's own report until a company, journal or customer chooses ours."""
+        company = self.env["res.company"].create({"name": "Fresh Co"})
+        self.assertEqual(company.sales_closing_invoice_layout, "standard")
+        self.customer.sales_closing_invoice_layout = False
+        self.journal.sales_closing_invoice_layout = False
+        self.company.sales_closing_invoice_layout = "standard"
+        self.assertEqual(self.invoice._sales_closing_invoice_layout(), "standard")
+        self.assertEqual(
+            self.invoice._get_name_invoice_report(), "account.report_invoice_document"
+        )
+
     def test_fallback_is_what_prints(self):
         """The journal's layout prints when the customer has none."""
         self.customer.sales_closing_invoice_layout = False

@@ -8,6 +8,9 @@ field the addons add that the user may see is readable, and the warehouse
 user validates the delivery of somebody else's order.
 """
 
+import importlib.util
+from pathlib import Path
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
@@ -204,7 +207,10 @@ class TestOdooUsers(TransactionCase):
         return negative, other
 
     def test_input_check_off_by_default(self):
-        self.assertFalse(self.env.company.sales_closing_check_input)
+        new = self.env["res.company"].create({"name": "New Co"})
+        self.assertFalse(new.sales_closing_check_input)
+        # (an upgraded database keeps it on for its companies: migration)
+        self.env.company.sales_closing_check_input = False
         negative, other = self._odd_orders()
         negative.action_confirm()
         other.action_confirm()
@@ -236,3 +242,25 @@ class TestDemoLanguage(TransactionCase):
         self.env["res.lang"]._activate_lang("fr_BE")
         self.assertEqual(Demo._demo_lang("fr_BE"), "fr_BE")
         self.assertEqual(Demo._demo_lang("en_US"), "en_US")
+
+
+@tagged("post_install", "-at_install")
+class TestUpgradeKeepsBehaviour(TransactionCase):
+    def test_migration_keeps_existing_companies_as_they_were(self):
+        """18.0.1.4.0: existing companies keep their layout and the input
+        check they always had; a fresh install starts with both off."""
+        path = Path(__file__).parents[1] / "migrations/18.0.1.4.0/post-migration.py"
+        spec = importlib.util.spec_from_file_location("sc_migration_18_0_1_4_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        company = self.env.company
+        company.sales_closing_invoice_layout = "classic"
+        company.sales_closing_check_input = False
+        company.flush_recordset()
+        migration.migrate(self.env.cr, None)  # a fresh install: nothing
+        company.invalidate_recordset()
+        self.assertFalse(company.sales_closing_check_input)
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        company.invalidate_recordset()
+        self.assertTrue(company.sales_closing_check_input)
+        self.assertEqual(company.sales_closing_invoice_layout, "classic")

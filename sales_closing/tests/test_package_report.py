@@ -1,0 +1,126 @@
+from datetime import date, datetime
+
+from odoo import SUPERUSER_ID
+from odoo.tests import tagged
+from odoo.tools import format_amount, format_datetime
+
+from .common import SalesClosingCase
+
+
+@tagged("post_install", "-at_install")
+class TestClosingPackageReport(SalesClosingCase):
+    """What the closing package PDF prints: amounts with the currency and
+    separators, translated headings, every aging bucket, the closing time in
+    the closer's time zone, who closed, in the company's language."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager.write({"tz": "Asia/Shanghai", "name": "Manager Mei"})
+        # a customer without country or region: its sales have no region
+        cls.customer = cls.env["res.partner"].create({"name": "Nowhere Customer"})
+        cls.product = cls.env["product.product"].create(
+            {"name": "Package Service", "type": "service", "list_price": 1234.5}
+        )
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer.id,
+                "order_line": [
+                    (0, 0, {"product_id": cls.product.id, "product_uom_qty": 10})
+                ],
+            }
+        )
+        order.action_confirm()
+        order.date_order = datetime(2026, 1, 10, 9, 0)
+        invoice = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.customer.id,
+                "invoice_date": date(2026, 1, 5),
+                "invoice_date_due": date(2026, 1, 5),
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": cls.product.id,
+                            "price_unit": 2500.0,
+                            "tax_ids": [(6, 0, [])],
+                        },
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+
+    def _close(self, period, user):
+        period.action_run_checks()
+        lines = period.check_line_ids
+        lines.filtered(lambda line: line.is_manual).write({"status": "ok"})
+        failed = lines.filtered(lambda line: line.status == "failed")
+        failed.write({"waiver_reason": "package test"})
+        failed.with_user(self.manager).action_waive()
+        period.flux_line_ids.write({"explanation": "package test"})
+        period.with_user(user).action_close()
+        return period.package_ids
+
+    def _html(self, package):
+        # Odoo renders HTML instead of PDF in tests
+        return package.pdf_attachment_id.raw.decode()
+
+    def test_amounts_times_and_closer(self):
+        package = self._close(self.period, self.manager)
+        html = self._html(package)
+        currency = self.company.currency_id
+        # 10 x 1,234.50 with the thousands separator and the currency
+        expected = format_amount(self.env, 12345.0, currency)
+        self.assertIn(expected, html)
+        self.assertNotIn("12345.00", html)
+        self.assertIn(format_amount(self.env, 2500.0, currency), html)
+        # who closed, not the superuser the package is made with
+        self.assertIn("Closed by <span>Manager Mei</span>", html)
+        # the closing time in the closer's time zone, not a raw ISO string
+        closed_at = package._snapshot_data()["meta"]["closed_at"]
+        self.assertIn("T", closed_at)
+        self.assertNotIn(closed_at, html)
+        shown = format_datetime(
+            self.env, datetime.fromisoformat(closed_at), tz="Asia/Shanghai"
+        )
+        self.assertIn(f"{shown} (Asia/Shanghai)", html)
+        # every aging bucket heads the receivables table
+        for heading in ("Not Due", "1-30 Days", "31-60 Days", "61-90 Days", "90+ Days"):
+            self.assertIn(f">{heading}</th>", html)
+        # no "None" for the customer without region or country
+        self.assertNotIn(">None<", html)
+        self.assertIn(">\N{EM DASH}</td>", html)
+        # checks print their labels, not their codes
+        self.assertNotIn(">blocking<", html)
+
+    def test_closer_from_the_audit_log(self):
+        package = self._close(self.period, self.manager)
+        self.assertEqual(package._snapshot_data()["meta"]["closed_by"], "Manager Mei")
+        # a package made in a superuser environment (a scheduled action)
+        # still names who closed the period
+        Package = self.env["sales.closing.package"].with_user(SUPERUSER_ID)
+        self.assertEqual(Package._closing_user(self.period), self.manager)
+        snapshot = Package._snapshot(self.period, 2)
+        self.assertEqual(snapshot["meta"]["closed_by"], "Manager Mei")
+
+    def test_sealed_in_the_company_language(self):
+        lang = self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "sales_closing")]
+        )._update_translations("zh_CN")
+        self.company.partner_id.lang = lang.code
+        # a closer whose language is not the company's
+        self.manager.lang = "en_US"
+        package = self._close(self.period, self.manager)
+        html = self._html(package)
+        labels = package.with_context(lang="zh_CN")._dimension_labels()
+        self.assertNotEqual(labels["by_customer"], "Customer")
+        self.assertIn(f">{labels['by_customer']}</th>", html)
+        self.assertNotIn(">Customer</th>", html)
+        self.assertIn(f">{labels['by_salesperson']}</th>", html)
+        self.assertNotIn(">Salesperson</th>", html)
+        # a customer's own name is kept
+        self.assertIn("Nowhere Customer", html)
