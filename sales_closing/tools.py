@@ -44,3 +44,34 @@ def check_workflow_write(records, vals, fnames, allowed=False):
             model=records._description,
         )
     )
+
+
+def write_in_languages(records, values_of):
+    """Write translatable fields of ``records`` in every active language.
+
+    For records the addons create from code (default reminder levels and
+    policies, demo data): their texts would otherwise exist only in the
+    language of whoever created them. ``values_of(env)`` returns the values
+    in ``env``'s language, e.g. ``{"name": env._("Default")}``; English is
+    the source. A field translated by terms (HTML) takes a value of one
+    term (plain text), mapped from its English text.
+    """
+    english = records.with_context(lang="en_US")
+    source = values_of(english.env)
+    english.write(source)
+    for code, _name in records.env["res.lang"].get_installed():
+        if code == "en_US":
+            continue
+        localized = records.with_context(lang=code)
+        values = values_of(localized.env)
+        by_terms = {
+            fname: value
+            for fname, value in values.items()
+            if callable(records._fields[fname].translate)
+        }
+        localized.write(
+            {fname: value for fname, value in values.items() if fname not in by_terms}
+        )
+        for fname, value in by_terms.items():
+            for record in records:
+                record.update_field_translations(fname, {code: {source[fname]: value}})

@@ -86,7 +86,7 @@ class SalesClosingCollectionAnalysis(models.Model):
     amount_due = fields.Monetary(string="Due", readonly=True)
     amount_collected = fields.Monetary(string="Collected", readonly=True)
     amount_open = fields.Monetary(
-        string="Open",
+        string="Open Amount",
         readonly=True,
         help="What is still to collect of the installment today.",
     )

@@ -21,3 +21,4 @@ from . import sales_closing_installment_plan
 from . import sales_closing_installment_plan_line
 from . import stock_picking
 from . import ir_http
+from . import ir_module_module

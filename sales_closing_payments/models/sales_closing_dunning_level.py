@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import sql
 
+from odoo.addons.sales_closing.tools import write_in_languages
+
 from ..engine import dunning as dunning_engine
 
 # Default levels: (key, days from due date, attach letter, block new orders)
@@ -201,12 +203,14 @@ class SalesClosingDunningLevel(models.Model):
         )
         Policy = self.env["sales.closing.dunning.policy"]
         values = []
+        keys = []
         for company in companies.filtered(lambda c: c.id not in existing):
             policy = company.sales_closing_dunning_policy_id
             if not policy:
                 policy = Policy.create(
                     {"name": self.env._("Default"), "company_id": company.id}
                 )
+                write_in_languages(policy, lambda env: {"name": env._("Default")})
                 # sudo: a closing manager sets up the levels, not the company
                 company.sudo().sales_closing_dunning_policy_id = policy
             for index, (key, days, letter, block) in enumerate(DEFAULT_LEVELS):
@@ -223,7 +227,21 @@ class SalesClosingDunningLevel(models.Model):
                         "message": message,
                     }
                 )
-        return self.create(values)
+                keys.append(key)
+        levels = self.create(values)
+        # name and message in every active language, not only the creator's
+        for level, key in zip(levels, keys, strict=True):
+            write_in_languages(
+                level,
+                lambda env, level=level, key=key: dict(
+                    zip(
+                        ("name", "message"),
+                        level.with_env(env)._default_texts(key),
+                        strict=True,
+                    )
+                ),
+            )
+        return levels
 
     def _default_texts(self, key):
         """``(name, message)`` of the default level ``key``."""
@@ -260,6 +278,34 @@ class SalesClosingDunningLevel(models.Model):
             ),
         }
         return texts[key]
+
+    @api.model
+    def _translate_default_texts(self):
+        """Give the default levels and policies that still carry their
+        English default texts the texts of every active language: they were
+        created before a language was loaded (Chinese loaded after the
+        addon was installed)."""
+        english = self.with_context(lang="en_US", active_test=False)
+        keys = {english._default_texts(key)[0]: key for key, *_rest in DEFAULT_LEVELS}
+        for level in english.search([("name", "in", list(keys))]):
+            key = keys[level.name]
+            if level.message and english._default_texts(key)[1] not in level.message:
+                continue  # a message of the company's own: left as it is
+            write_in_languages(
+                level,
+                lambda env, level=level, key=key: dict(
+                    zip(
+                        ("name", "message"),
+                        level.with_env(env)._default_texts(key),
+                        strict=True,
+                    )
+                ),
+            )
+        Policy = self.env["sales.closing.dunning.policy"]
+        policies = Policy.with_context(lang="en_US", active_test=False).search(
+            [("name", "=", "Default")]
+        )
+        write_in_languages(policies, lambda env: {"name": env._("Default")})
 
     @api.model
     def _init_default_levels(self):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.sales_closing.tools import write_in_languages
+
 
 class SalesClosingDunningPolicy(models.Model):
     _name = "sales.closing.dunning.policy"
@@ -81,9 +83,12 @@ class SalesClosingDunningPolicy(models.Model):
         Level = self.env["sales.closing.dunning.level"].with_context(active_test=False)
         orphans = Level.search([("policy_id", "=", False)])
         for company in orphans.company_id:
-            policy = company.sales_closing_dunning_policy_id or self.create(
-                {"name": self.env._("Default"), "company_id": company.id}
-            )
+            policy = company.sales_closing_dunning_policy_id
+            if not policy:
+                policy = self.create(
+                    {"name": self.env._("Default"), "company_id": company.id}
+                )
+                write_in_languages(policy, lambda env: {"name": env._("Default")})
             orphans.filtered(lambda level, c=company: level.company_id == c).write(
                 {"policy_id": policy.id}
             )

@@ -19,3 +19,4 @@ from . import test_provider_setup
 from . import test_currency_totals
 from . import test_security_controls
 from . import test_report_pdf
+from . import test_i18n_records
