@@ -5,6 +5,18 @@ from ..engine import credit as credit_engine
 from ..engine import invoice_layout
 from ..engine.invoicing import POLICY_SELECTION
 
+# Who reads a customer's credit exposure: Odoo's readers of the partner's
+# credit and credit limit (billing and read-only accounting, which closing
+# accountants and auditors have) and sales managers; not every employee nor
+# every salesperson (an order still shows its own customer's exposure).
+EXPOSURE_GROUPS = (
+    "account.group_account_invoice,account.group_account_readonly,"
+    "sales_team.group_sale_manager"
+)
+# Who sets a customer's invoicing automation (automatic invoicing and posting):
+# closing accountants and managers only.
+POLICY_GROUPS = "sales_closing.group_closing_accountant"
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -24,18 +36,21 @@ class ResPartner(models.Model):
         help="Open receivables + draft invoices + confirmed orders not yet "
         "invoiced (taxes included) of the customer, in the current company's "
         "currency.",
+        groups=EXPOSURE_GROUPS,
     )
     sales_closing_exposure_receivables = fields.Monetary(
         string="Open Receivables",
         compute="_compute_sales_closing_exposure",
         currency_field="sales_closing_currency_id",
         help="Residual of the customer's posted receivable items, at their own rates.",
+        groups=EXPOSURE_GROUPS,
     )
     sales_closing_exposure_drafts = fields.Monetary(
         string="Draft Invoices",
         compute="_compute_sales_closing_exposure",
         currency_field="sales_closing_currency_id",
         help="Draft customer invoices less draft credit notes.",
+        groups=EXPOSURE_GROUPS,
     )
     sales_closing_exposure_orders = fields.Monetary(
         string="Orders Not Invoiced",
@@ -44,6 +59,7 @@ class ResPartner(models.Model):
         help="What confirmed orders have still to invoice, taxes included: "
         "the ordered quantity (or the delivered one if larger) less the "
         "invoiced one, at the orders' rates.",
+        groups=EXPOSURE_GROUPS,
     )
     sales_closing_currency_id = fields.Many2one(
         "res.currency", compute="_compute_sales_closing_exposure"
@@ -60,6 +76,7 @@ class ResPartner(models.Model):
         POLICY_SELECTION,
         string="Invoicing Automation",
         company_dependent=True,
+        groups=POLICY_GROUPS,
         help="How this customer's confirmed orders are invoiced; empty: the "
         "company's setting.",
     )

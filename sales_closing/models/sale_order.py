@@ -700,7 +700,11 @@ class SaleOrder(models.Model):
         result = {}
         for order in self:
             company = order.company_id
-            partner = order.partner_id.commercial_partner_id.with_company(company)
+            # sudo: the customer's setting is readable by closing accountants
+            # only (res.partner groups); salespeople confirm orders under it
+            partner = order.partner_id.commercial_partner_id.sudo().with_company(
+                company
+            )
             result[order] = (
                 partner.sales_closing_invoice_policy
                 or company.sales_closing_invoice_policy

