@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import float_is_zero, formatLang
 
 from ..tools import check_workflow_write
 
@@ -9,6 +10,9 @@ RULE_SELECTION = [
     ("zero_price", "Zero Price"),
     ("qty_above_average", "Quantity Above Customer Average"),
 ]
+
+# rules whose value and limit are percentages (the others: a quantity, or none)
+PERCENT_RULES = ("max_discount", "min_margin", "below_pricelist")
 
 
 class SalesClosingOrderViolation(models.Model):
@@ -28,8 +32,14 @@ class SalesClosingOrderViolation(models.Model):
         related="order_id.company_id", store=True, index=True, readonly=True
     )
     rule = fields.Selection(RULE_SELECTION, required=True, readonly=True)
-    value = fields.Float(readonly=True, digits=(16, 4))
-    limit = fields.Float(readonly=True, digits=(16, 4))
+    value = fields.Float(string="Value (Number)", readonly=True, digits=(16, 4))
+    limit = fields.Float(string="Limit (Number)", readonly=True, digits=(16, 4))
+    value_display = fields.Char(
+        string="Value", compute="_compute_display_values", help="In the rule's unit."
+    )
+    limit_display = fields.Char(
+        string="Limit", compute="_compute_display_values", help="In the rule's unit."
+    )
     message = fields.Char(readonly=True)
     state = fields.Selection(
         [("pending", "Pending"), ("approved", "Approved"), ("rejected", "Rejected")],
@@ -58,6 +68,27 @@ class SalesClosingOrderViolation(models.Model):
             "decision_reason",
         }
     )
+
+    @api.depends("rule", "value", "limit")
+    def _compute_display_values(self):
+        """Value and limit as the user reads them: percentages with a percent
+        sign (25%, not 25.0000), quantities as numbers, nothing for the
+        zero-price rule."""
+        for violation in self:
+            if violation.rule == "zero_price":
+                violation.value_display = violation.limit_display = False
+                continue
+            percent = violation.rule in PERCENT_RULES
+            violation.value_display = self._display_number(violation.value, percent)
+            violation.limit_display = self._display_number(violation.limit, percent)
+
+    @api.model
+    def _display_number(self, number, percent):
+        """``number`` in the user's language, with no trailing zeros beyond
+        what it holds (at most 2 decimals); ``percent`` adds a percent sign."""
+        digits = 0 if float_is_zero(number - round(number), precision_digits=2) else 2
+        text = formatLang(self.env, number, digits=digits)
+        return f"{text}%" if percent else text
 
     @api.model_create_multi
     def create(self, vals_list):

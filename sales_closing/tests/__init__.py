@@ -34,3 +34,4 @@ from . import test_fapiao
 from . import test_engine_fapiao_provider
 from . import test_report_pdf
 from . import test_package_report
+from . import test_screens

@@ -141,7 +141,7 @@ class AccountBankStatementLine(models.Model):
         for line in self:
             top = line.sales_closing_suggestion_ids.sorted("rank")[:1]
             line.sales_closing_match_score = top.score
-            line.sales_closing_match_reasons = top.reasons or False
+            line.sales_closing_match_reasons = top.reasons_display or False
             line.sales_closing_match_candidates = top.items_display or False
 
     # ------------------------------------------------------------------

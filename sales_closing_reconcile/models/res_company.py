@@ -7,8 +7,8 @@ class ResCompany(models.Model):
     sales_closing_match_threshold = fields.Float(
         string="Automatic Match Threshold",
         default=0.95,
-        help="Score (0 to 1) from which the matching engine reconciles a "
-        "statement line by itself.",
+        help="Score (in percent, as on the suggestions) from which the "
+        "matching engine reconciles a statement line by itself.",
     )
     sales_closing_match_margin = fields.Float(
         string="Lead over Second Match",

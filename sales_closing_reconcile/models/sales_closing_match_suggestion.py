@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SalesClosingMatchSuggestion(models.Model):
@@ -27,7 +27,14 @@ class SalesClosingMatchSuggestion(models.Model):
     )
     rank = fields.Integer(default=1)
     score = fields.Float(digits=(3, 4))
-    reasons = fields.Char()
+    reasons = fields.Char(
+        string="Reason Codes", help="The matching engine's reasons, as codes."
+    )
+    reasons_display = fields.Char(
+        string="Reasons",
+        compute="_compute_reasons_display",
+        help="Why the engine proposes these open items.",
+    )
     currency_id = fields.Many2one(
         "res.currency",
         compute="_compute_currency_id",
@@ -49,6 +56,41 @@ class SalesClosingMatchSuggestion(models.Model):
         compute="_compute_items_display",
         currency_field="currency_id",
     )
+
+    @api.model
+    def _reason_labels(self):
+        """``{reason code of the matching engine: words}``, translated."""
+        return {
+            "ref:invoice": self.env._("invoice number in the label"),
+            "ref:order": self.env._("order number in the label"),
+            "ref:tx": self.env._("payment reference in the label"),
+            "partner": self.env._("partner of the line"),
+            "payer_account": self.env._("payer's bank account"),
+            "payer_name": self.env._("payer's name"),
+            "amount:exact": self.env._("same amount"),
+            "amount:fee": self.env._("amount less a fee"),
+            "amount:partial": self.env._("pays part of it"),
+            "amount:over": self.env._("pays more than due"),
+            "amount:subset": self.env._("several invoices add up to the amount"),
+            "date": self.env._("date close to the due date"),
+            "currency": self.env._("same currency"),
+        }
+
+    @api.model
+    def _reasons_text(self, codes):
+        """The reason codes ``codes`` ("ref:invoice, partner") in words."""
+        labels = self._reason_labels()
+        words = [
+            labels.get(code.strip(), code.strip())
+            for code in (codes or "").split(",")
+            if code.strip()
+        ]
+        return "; ".join(words)
+
+    @api.depends("reasons")
+    def _compute_reasons_display(self):
+        for suggestion in self:
+            suggestion.reasons_display = suggestion._reasons_text(suggestion.reasons)
 
     def _compute_currency_id(self):
         for suggestion in self:

@@ -10,3 +10,4 @@ from . import test_ui
 from . import test_payouts
 from . import test_currency_totals
 from . import test_security_controls
+from . import test_match_screens
