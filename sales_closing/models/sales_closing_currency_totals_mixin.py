@@ -36,8 +36,10 @@ class SalesClosingCurrencyTotalsMixin(models.AbstractModel):
             orderby=orderby,
             lazy=lazy,
         )
+        if not groups or not self._sales_closing_one_currency_totals():
+            return groups
         amounts = self._sales_closing_summed_amounts(fields)
-        if not amounts or not groups:
+        if not amounts:
             return groups
         for group in groups:
             group_domain = group.get("__domain", domain)
@@ -50,6 +52,13 @@ class SalesClosingCurrencyTotalsMixin(models.AbstractModel):
                         if key in group:
                             group[key] = False
         return groups
+
+    @api.model
+    def _sales_closing_one_currency_totals(self):
+        """Whether group totals are kept in one currency (always, unless a
+        model of Odoo inheriting the mixin keeps Odoo's totals on its own
+        screens)."""
+        return True
 
     @api.model
     def _sales_closing_summed_amounts(self, specs):

@@ -67,7 +67,13 @@ class SalesClosingStatement(models.Model):
 
     _name = "sales.closing.statement"
     _description = "Customer Statement"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        # a group of statements in several currencies gets no total
+        "sales.closing.currency.totals.mixin",
+    ]
     _order = "date_to desc, partner_id, id"
     _check_company_auto = True
     _sales_closing_workflow_fields = WORKFLOW_FIELDS

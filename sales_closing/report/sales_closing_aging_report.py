@@ -44,6 +44,8 @@ class SalesClosingAgingReport(models.Model):
     """
 
     _name = "sales.closing.aging.report"
+    # a group of several companies' currencies gets no total
+    _inherit = ["sales.closing.currency.totals.mixin"]
     _description = "Receivables Aging"
     _auto = False
     _rec_name = "move_id"

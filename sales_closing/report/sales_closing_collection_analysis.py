@@ -32,6 +32,8 @@ class SalesClosingCollectionAnalysis(models.Model):
     """
 
     _name = "sales.closing.collection.analysis"
+    # a group of several companies' currencies gets no total
+    _inherit = ["sales.closing.currency.totals.mixin"]
     _description = "Collection Report: Due vs Collected"
     _auto = False
     _rec_name = "move_id"

@@ -25,6 +25,8 @@ class SalesClosingSalesReport(models.Model):
     """
 
     _name = "sales.closing.sales.report"
+    # a group of several companies' currencies gets no total
+    _inherit = ["sales.closing.currency.totals.mixin"]
     _description = "Sales Analysis with Margin"
     _auto = False
     _rec_name = "order_id"

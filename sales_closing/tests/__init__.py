@@ -35,3 +35,4 @@ from . import test_engine_fapiao_provider
 from . import test_report_pdf
 from . import test_package_report
 from . import test_screens
+from . import test_currency_totals_reports

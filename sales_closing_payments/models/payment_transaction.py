@@ -41,7 +41,14 @@ WECHATPAY_STATES = {
 
 
 class PaymentTransaction(models.Model):
-    _inherit = "payment.transaction"
+    _name = "payment.transaction"
+    _inherit = ["payment.transaction", "sales.closing.currency.totals.mixin"]
+
+    @api.model
+    def _sales_closing_one_currency_totals(self):
+        """Group totals in one currency on the addon's screens of transactions
+        (their actions ask for it); Odoo's own screens keep Odoo's totals."""
+        return bool(self.env.context.get("sales_closing_one_currency_totals"))
 
     # --- Capture at delivery, idempotency, authorization expiry ----------------
 

@@ -16,7 +16,12 @@ from ..engine import schedule
 class SalesClosingInstallmentPlan(models.Model):
     _name = "sales.closing.installment.plan"
     _description = "Installment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        # a group of plans in several currencies gets no total
+        "sales.closing.currency.totals.mixin",
+    ]
     _order = "id desc"
     _check_company_auto = True
 

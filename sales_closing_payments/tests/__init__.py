@@ -20,3 +20,4 @@ from . import test_currency_totals
 from . import test_security_controls
 from . import test_report_pdf
 from . import test_i18n_records
+from . import test_currency_totals_lists
