@@ -12,3 +12,4 @@ from . import sales_closing_statement_profile
 from . import sales_closing_difference
 from . import sales_closing_period
 from . import sales_closing_check_kind
+from . import sales_closing_check_line
