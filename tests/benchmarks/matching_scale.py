@@ -1,0 +1,434 @@
+"""Benchmark: bank matching scaled out on queue_job channels.
+
+Usage (from the repository root)::
+
+    ./tests/benchmarks/run matching-scale                  # 8,000 lines, 16,000 items
+    ./tests/benchmarks/run matching-scale --lines 400      # a quick check
+
+Builds the data of ``tests/benchmarks/matching.py`` (its generator and its
+fast set-up: partners, open items, statement lines) once, in a database of
+its own, committed; then on three copies of it (``createdb -T``):
+
+1. **inline**: ``action_auto_match()`` on every line in this process, in
+   one transaction (``sales_closing_match_now``);
+2. **queued, 1 channel** and 3. **queued, 2 channels**: a real Odoo server
+   (prefork workers, queue_job's job runner, listening on a free loopback
+   port only) on the copy, the channel ``root.sales_closing_matching`` given
+   a capacity of 1 then 2 (``[queue_job] channels``); the matching cron's
+   method starts the run (a planning job, then one job per slice), and the
+   jobs are polled every 0.5 s until none is left to run (bounded by
+   ``--timeout``).  The time of a queued run is from the planning job's
+   creation to the last job's end, as queue_job records them.
+
+Every line's outcome (match state, items reconciled with it, suggested item
+sets by rank) of each queued run is compared with the inline run's; the
+failed attempts are those of the run's jobs (retries of queue_job, which
+counts an attempt a concurrency error postponed, and attempts our runs
+record).  The last line::
+
+    lines=N inline_s=A channels1_s=B channels2_s=C ratio=C/B differing=D \
+        failed_attempts=F   (one line)
+
+The server is stopped (its process group, started here) and the copies and
+the data database are dropped at the end, also on error or Ctrl-C.
+"""
+
+import argparse
+import configparser
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import odoo
+from odoo import SUPERUSER_ID, api, sql_db
+from odoo.modules.registry import Registry
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+STATES_TO_RUN = ("pending", "enqueued", "started", "wait_dependencies")
+
+
+def sh(*args):
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+
+
+def drop(database):
+    close(database)
+    subprocess.run(
+        ["dropdb", "--if-exists", database],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def close(database):
+    """Forget the registry and the pooled connections of ``database``."""
+    with contextlib.suppress(Exception):
+        Registry.delete(database)
+    with contextlib.suppress(Exception):
+        sql_db.close_db(database)
+
+
+def build(args, template, database):
+    """Create ``database`` from ``template`` with the generated data."""
+    sys.path.insert(0, str(HERE))
+    import matching as base  # noqa: PLC0415 - after the configuration
+
+    from odoo.addons.sales_closing_reconcile.engine import dataset  # noqa: PLC0415
+
+    base.dataset = dataset
+    drop(database)
+    sh("createdb", "-T", template, database)
+    lines, items, partner_accounts, _truth = dataset.generate(
+        args.seed, args.lines, args.items
+    )
+    start = time.perf_counter()
+    with Registry(database).cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        currencies = base.setup_company(env)
+        base.populate(env, lines, items, partner_accounts, currencies)
+        env.flush_all()
+        cr.execute("SELECT MAX(id) FROM account_move_line")
+        env["ir.config_parameter"].set_param(
+            "sales_closing.bench_data_max_aml", cr.fetchone()[0]
+        )
+        env.flush_all()
+        cr.commit()
+    close(database)
+    print(
+        f"data: {len(lines)} statement lines, {len(items)} open items "
+        f"({time.perf_counter() - start:.1f} s)",
+        flush=True,
+    )
+
+
+def data_max(cr):
+    """The last journal item of the data (kept in a parameter by build)."""
+    cr.execute(
+        "SELECT value FROM ir_config_parameter WHERE key = %s",
+        ["sales_closing.bench_data_max_aml"],
+    )
+    return int(cr.fetchone()[0])
+
+
+def outcomes(cr):
+    """{statement line id: (state, items reconciled, suggested item sets)}.
+
+    The items are the journal items of the data (not the exchange-difference
+    entries the run books: their ids depend on the order they are made)."""
+    cr.execute(
+        """
+        SELECT st.id, st.sales_closing_match_state,
+               ARRAY(SELECT DISTINCT other.id
+                       FROM account_move_line own
+                       JOIN account_partial_reconcile p
+                         ON own.id IN (p.debit_move_id, p.credit_move_id)
+                       JOIN account_move_line other
+                         ON other.id IN (p.debit_move_id, p.credit_move_id)
+                        AND other.move_id != st.move_id
+                        AND other.id <= %(data_max)s
+                      WHERE own.move_id = st.move_id
+                      ORDER BY other.id),
+               ARRAY(SELECT array_to_string(ARRAY(
+                                SELECT rel.move_line_id
+                                  FROM sales_closing_match_suggestion_aml_rel rel
+                                 WHERE rel.suggestion_id = s.id
+                                 ORDER BY rel.move_line_id), ',')
+                       FROM sales_closing_match_suggestion s
+                      WHERE s.statement_line_id = st.id
+                      ORDER BY s.rank, s.id)
+          FROM account_bank_statement_line st
+         ORDER BY st.id
+        """,
+        {"data_max": data_max(cr)},
+    )
+    return {row[0]: (row[1], tuple(row[2]), tuple(row[3])) for row in cr.fetchall()}
+
+
+def run_inline(database):
+    with Registry(database).cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        lines = env["account.bank.statement.line"].search([])
+        env.invalidate_all()
+        start = time.perf_counter()
+        lines.with_context(sales_closing_match_now=True).action_auto_match()
+        env.flush_all()
+        seconds = time.perf_counter() - start
+        result = outcomes(cr)
+        cr.rollback()
+    close(database)
+    return seconds, result
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(config, database, channels, workdir):
+    """An Odoo server with queue_job's runner on ``database``, loopback
+    only; stopped (its own process group) on exit."""
+    port, gevent_port = free_port(), free_port()
+    parser = configparser.ConfigParser()
+    parser.read(config)
+    options = parser["options"]
+    conf = configparser.ConfigParser()
+    conf["options"] = {
+        "addons_path": options.get("addons_path", str(REPO)),
+        "data_dir": options.get("data_dir", ""),
+        "admin_passwd": options.get("admin_passwd", "admin"),
+        "db_name": database,
+        "dbfilter": f"^{database}$",
+        "list_db": "False",
+        "http_interface": "127.0.0.1",
+        "http_port": str(port),
+        "gevent_port": str(gevent_port),
+        "workers": str(channels + 1),
+        "max_cron_threads": "0",
+        "server_wide_modules": "base,web,queue_job",
+        "limit_time_real": "3600",
+        "limit_time_cpu": "3600",
+        "limit_memory_soft": str(4 * 1024**3),
+        "limit_memory_hard": str(5 * 1024**3),
+        "log_level": "info",
+    }
+    for key in ("db_host", "db_port", "db_user", "db_password"):
+        if options.get(key):
+            conf["options"][key] = options[key]
+    conf["queue_job"] = {
+        "channels": f"root:{channels},root.sales_closing_matching:{channels}",
+        "host": "127.0.0.1",
+        "port": str(port),
+    }
+    conf_path = Path(workdir) / f"odoo-{channels}.conf"
+    with conf_path.open("w") as handle:
+        conf.write(handle)
+    log_path = Path(workdir) / f"odoo-{channels}.log"
+    env = dict(os.environ)
+    env.pop("ODOO_QUEUE_JOB_CHANNELS", None)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "odoo", "-c", str(conf_path)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=str(REPO),
+            env=env,
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server stopped: see {log_path}")
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/web/health", timeout=2
+                ) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start: see {log_path}")
+            time.sleep(0.5)
+        warm_up(port, database, channels + 1, log_path, deadline)
+        yield log_path
+    finally:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+
+
+def warm_up(port, database, workers, log_path, deadline):
+    """Load the registry in every worker (a few requests at once, twice) and
+    wait for queue_job's runner to be ready for ``database``, so that the
+    timed run does not pay for the server's start."""
+
+    def get():
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/web/login?db={database}", timeout=120
+            ) as response:
+                response.read()
+
+    for _round in range(2):
+        threads = [threading.Thread(target=get) for _i in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=150)
+    ready = f"queue job runner ready for db {database}"
+    while ready not in log_path.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"queue_job's runner is not ready: see {log_path}")
+        time.sleep(0.5)
+
+
+def run_queued(config, database, channels, chunk_size, timeout, workdir):
+    """The matching cron's run on a server with ``channels`` channels:
+    (seconds, outcomes, failed attempts, jobs)."""
+    with server(config, database, channels, workdir) as log_path:
+        with Registry(database).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            runs = env["account.bank.statement.line"]._cron_sales_closing_match(
+                chunk_size=chunk_size
+            )
+            run_ids = runs.ids
+            cr.commit()
+        deadline = time.monotonic() + timeout
+        while True:
+            time.sleep(0.5)
+            with Registry(database).cursor() as cr:
+                cr.execute(
+                    "SELECT count(*) FROM queue_job WHERE state = ANY(%s)",
+                    [list(STATES_TO_RUN)],
+                )
+                left = cr.fetchone()[0]
+                cr.execute(
+                    "SELECT count(*) FROM sales_closing_match_run"
+                    " WHERE id = ANY(%s) AND plan_state = 'planning'",
+                    [run_ids],
+                )
+                planning = cr.fetchone()[0]
+            if not left and not planning:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{left} jobs still to run after {timeout} s: see {log_path}"
+                )
+        with Registry(database).cursor() as cr:
+            cr.execute(
+                """
+                SELECT EXTRACT(EPOCH FROM MAX(date_done) - MIN(date_created)),
+                       COUNT(*),
+                       SUM(CASE WHEN state = 'done' THEN GREATEST(retry - 1, 0)
+                                ELSE retry END),
+                       COUNT(*) FILTER (WHERE state != 'done')
+                  FROM queue_job
+                """
+            )
+            seconds, jobs, retried, not_done = cr.fetchone()
+            cr.execute(
+                """
+                SELECT COALESCE(SUM(s.failed_attempts), 0)
+                       + (SELECT COALESCE(SUM(plan_failed_attempts), 0)
+                            FROM sales_closing_match_run WHERE id = ANY(%s))
+                  FROM sales_closing_match_slice s WHERE s.run_id = ANY(%s)
+                """,
+                [run_ids, run_ids],
+            )
+            recorded = cr.fetchone()[0]
+            cr.execute(
+                """
+                SELECT method_name, state, retry,
+                       EXTRACT(EPOCH FROM date_enqueued - first.t),
+                       EXTRACT(EPOCH FROM date_started - first.t),
+                       EXTRACT(EPOCH FROM date_done - first.t)
+                  FROM queue_job,
+                       (SELECT MIN(date_created) AS t FROM queue_job) first
+                 ORDER BY date_created, id
+                """
+            )
+            for method, state, retry, enqueued, started, done in cr.fetchall():
+                print(
+                    f"  {method:<28} {state:<6} attempts {retry}: enqueued "
+                    f"{float(enqueued or 0):6.1f} s, started {float(started or 0):6.1f}"
+                    f" s, done {float(done or 0):6.1f} s",
+                    flush=True,
+                )
+            result = outcomes(cr)
+    close(database)
+    failed = max(int(retried or 0), int(recorded or 0)) + int(not_done or 0)
+    print(
+        f"queued, {channels} channel(s): {float(seconds or 0):.1f} s, {jobs} jobs, "
+        f"failed attempts {failed} (queue_job {retried}, runs {recorded}, "
+        f"not done {not_done})",
+        flush=True,
+    )
+    return float(seconds or 0), result, failed
+
+
+def compare(reference, other, show=3):
+    """Lines whose outcome differs; the first ``show`` are printed."""
+    keys = sorted(set(reference) | set(other))
+    differing = [key for key in keys if reference.get(key) != other.get(key)]
+    for key in differing[:show]:
+        print(f"  line {key}: inline {reference.get(key)}, queued {other.get(key)}")
+    return len(differing)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--database", default="sales_closing_bench_matching_scale")
+    parser.add_argument("--lines", type=int, default=8000)
+    parser.add_argument("--items", type=int, default=0, help="default: 2 x lines")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=0,
+        help="lines a job applies (default: a quarter of the lines, at most "
+        "2,000, so two channels have work to share)",
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=1800, help="seconds a queued run may take"
+    )
+    args = parser.parse_args()
+    args.items = args.items or 2 * args.lines
+    chunk_size = args.chunk_size or max(1, min(2000, -(-args.lines // 4)))
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
+    print(f"load average: {os.getloadavg()[0]:.2f}", flush=True)
+    data = f"{args.database}_data"
+    copies = [f"{args.database}_{name}" for name in ("inline", "q1", "q2")]
+    workdir = tempfile.mkdtemp(prefix="matching_scale_")
+    try:
+        build(args, args.database, data)
+        for copy in copies:
+            drop(copy)
+            sh("createdb", "-T", data, copy)
+        inline_s, reference = run_inline(copies[0])
+        states = {}
+        for state, _items, _suggestions in reference.values():
+            states[state] = states.get(state, 0) + 1
+        print(f"inline: {inline_s:.1f} s, {states}", flush=True)
+        drop(copies[0])
+        figures = {}
+        for channels, copy in ((1, copies[1]), (2, copies[2])):
+            seconds, result, failed = run_queued(
+                args.config, copy, channels, chunk_size, args.timeout, workdir
+            )
+            figures[channels] = (seconds, compare(reference, result), failed)
+            drop(copy)
+        ratio = figures[2][0] / figures[1][0] if figures[1][0] else float("nan")
+        print(
+            f"lines={len(reference)} inline_s={inline_s:.1f} "
+            f"channels1_s={figures[1][0]:.1f} channels2_s={figures[2][0]:.1f} "
+            f"ratio={ratio:.2f} "
+            f"differing={max(figures[1][1], figures[2][1])} "
+            f"failed_attempts={figures[1][2] + figures[2][2]}"
+        )
+    finally:
+        for database in [*copies, data]:
+            drop(database)
+
+
+if __name__ == "__main__":
+    main()
