@@ -429,6 +429,22 @@ class TestSecurityControls(ControlsFixture, TransactionCase):
                     pending.with_user(user).with_context(**context).write(
                         {"state": "approved", "decision_user_id": self.manager.id}
                     )
+            # nor is an approved violation slipped in through the order
+            with self.assertRaises(REFUSED):
+                order.with_context(**context).write(
+                    {
+                        "sales_closing_violation_ids": [
+                            Command.create(
+                                {
+                                    "rule": "max_discount",
+                                    "line_id": self.order.order_line.id,
+                                    "value": 25.0,
+                                    "state": "approved",
+                                }
+                            )
+                        ]
+                    }
+                )
         order.action_confirm()
         self.assertEqual(self.order.state, "draft")
         with self.assertRaises(AccessError):
