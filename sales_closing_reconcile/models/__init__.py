@@ -5,6 +5,11 @@ from . import sales_closing_match_run
 from . import sales_closing_match_slice
 from . import account_move
 from . import account_bank_statement_line_matching
+from . import account_bank_statement_line_candidates
+from . import account_bank_statement_line_payouts
+from . import account_bank_statement_line_reconcile
+from . import account_bank_statement
+from . import account_journal
 from . import sales_closing_match_wizard
 from . import account_bank_statement_line
 from . import account_statement_import

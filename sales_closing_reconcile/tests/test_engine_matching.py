@@ -5,7 +5,9 @@ import unittest
 from dataclasses import dataclass
 from decimal import Decimal
 
-from odoo.addons.sales_closing_reconcile.engine import dataset, matching, parsers
+from odoo.addons.sales_closing_reconcile.engine import matching, parsers
+
+from .benchmark_data import dataset
 
 D = Decimal
 DAY = datetime.date(2026, 9, 10)

@@ -4,7 +4,9 @@ no two slices share an item or a journal entry."""
 import unittest
 from decimal import Decimal
 
-from odoo.addons.sales_closing_reconcile.engine import dataset, matching, plan
+from odoo.addons.sales_closing_reconcile.engine import matching, plan
+
+from .benchmark_data import dataset
 
 
 class TestEnginePlan(unittest.TestCase):

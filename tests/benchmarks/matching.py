@@ -5,7 +5,7 @@ Usage (from the repository root)::
     ./tests/benchmarks/run matching --lines 1000 --items 5000 --seed 1
 
 Generates partners, open items and bank lines with
-``sales_closing_reconcile.engine.dataset.generate``, creates them in Odoo
+``matching_dataset.generate`` (next to this file), creates them in Odoo
 (partners and bank accounts in batch, the open items as posted journal
 entries with a receivable line, statement lines; the first item and line
 of each currency through the ORM, the others as copies of their rows, see
@@ -773,7 +773,8 @@ def main():
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = Registry(args.database)
     global dataset, Decision, MatchConfig, Proposal, match_lines  # noqa: PLW0603
-    from odoo.addons.sales_closing_reconcile.engine import dataset
+    import matching_dataset as dataset  # noqa: PLC0415 - next to this file
+
     from odoo.addons.sales_closing_reconcile.engine.matching import (
         Decision,
         MatchConfig,

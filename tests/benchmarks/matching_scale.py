@@ -82,8 +82,7 @@ def build(args, template, database):
     """Create ``database`` from ``template`` with the generated data."""
     sys.path.insert(0, str(HERE))
     import matching as base  # noqa: PLC0415 - after the configuration
-
-    from odoo.addons.sales_closing_reconcile.engine import dataset  # noqa: PLC0415
+    import matching_dataset as dataset  # noqa: PLC0415 - next to this file
 
     base.dataset = dataset
     drop(database)
