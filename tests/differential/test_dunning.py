@@ -236,11 +236,13 @@ class TestDunningVsOca(DifferentialCase):
     def case_end_of_month_with_days(self):
         """15 days after the end of the due date's month.
 
-        NOT SETTLED, reported to the lead: our level is reached 15 days
-        after the end of the due date's month (the month end of the 20th
-        plus 15 days); OCA's ``end_of_month`` mode is the end of the month
-        of the due date plus 15 days, two weeks later here.  The dunning
-        engine says it follows OCA's modes: this pins today's difference.
+        A difference on purpose: in every mode of ours ``days`` count from
+        the date the mode names (the due date, the due month's last day,
+        the previous reminder), so our level is reached 15 days after the
+        end of the due date's month; OCA's ``end_of_month`` mode is the end
+        of the month of the due date plus 15 days, two weeks later here.
+        One reading for all modes is easier to configure and explain; the
+        README's table says so.
         """
         self._policies([("end_of_month", 0), ("end_of_month", 15)])
         anchor = self._end_of_last_month()
