@@ -9,15 +9,17 @@ without waiting on each other, two slices never write the same rows:
 * the items an automatic match reconciles are the engine's own (an item is
   granted to one line of the run at most), and
 * the other rows reconciling an item rewrites: its journal entry (an
-  invoice's residual and payment state) and, for the entry's other
-  installments, their items.
+  invoice's residual and payment state, shared by its installments) and
+  what is kept per customer (a collection case's amount due over several
+  invoices, for one).
 
 So lines are linked when their automatic matches touch the same journal
-entry (``moves``), the linked lines form components (union-find) and the
-components are packed, in order of their first line, into slices of about
-``size`` lines (a component is never split; one larger than ``size`` makes a
-slice of its own).  Lines without an automatic match (suggestions, nothing
-found) write only their own rows and fill the slices in line order.
+entry or the same customer (``links``: item id -> its keys), the linked
+lines form components (union-find) and the components are packed, in order
+of their first line, into slices of about ``size`` lines (a component is
+never split; one larger than ``size`` makes a slice of its own).  Lines
+without an automatic match (suggestions, nothing found) write only their
+own rows and fill the slices in line order.
 """
 
 
@@ -30,19 +32,23 @@ def _find(parent, key):
     return root
 
 
-def components(entries, moves):
+def components(entries, links):
     """Groups of line ids that must be applied by the same job.
 
     ``entries``: ``[(line id, item ids taken automatically)]`` (empty item
-    ids for a suggestion or no match); ``moves``: item id -> journal entry
-    id.  Returns lists of line ids, each sorted, ordered by their first
-    line."""
+    ids for a suggestion or no match); ``links``: item id -> a key or a
+    tuple of keys (its journal entry, its customer) that tie the lines
+    taking such items together.  Returns lists of line ids, each sorted,
+    ordered by their first line."""
     parent = {}
     owner = {}  # journal entry -> first line touching it
     for line_id, item_ids in entries:
         parent.setdefault(line_id, line_id)
         for item_id in item_ids:
-            for key in (("item", item_id), ("move", moves.get(item_id, item_id))):
+            keys = links.get(item_id, ())
+            if not isinstance(keys, (tuple, list)):
+                keys = (keys,)
+            for key in (("item", item_id), *keys):
                 other = owner.setdefault(key, line_id)
                 if other != line_id:
                     a, b = _find(parent, other), _find(parent, line_id)
@@ -54,11 +60,11 @@ def components(entries, moves):
     return sorted(groups.values(), key=lambda group: group[0])
 
 
-def slices(entries, moves, size):
+def slices(entries, links, size):
     """Line ids in slices of about ``size`` (see the module docstring)."""
     size = max(1, int(size))
     result, current = [], []
-    for group in components(entries, moves):
+    for group in components(entries, links):
         if current and len(current) + len(group) > size:
             result.append(current)
             current = []

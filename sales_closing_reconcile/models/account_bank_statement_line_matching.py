@@ -28,9 +28,11 @@ and applies the same way, in one transaction.
 
 The slices are cut so that two jobs never write the same rows
 (``engine.plan``): lines whose automatic matches touch the same journal
-entry (an invoice's installments) go to the same slice; every other row a
-job writes is its own (its statement lines and their entries, the items
-granted to them, new reconciliations, suggestions).  Locks:
+entry (an invoice's installments) or the same customer (what is kept per
+customer, such as a collection case's amount due) go to the same slice;
+every other row a job writes is its own (its statement lines and their
+entries, the items granted to them, new reconciliations, suggestions).
+Locks:
 
 * lines and open items are taken ``FOR NO KEY UPDATE SKIP LOCKED``: never
   waited for, and not in conflict with the ``FOR KEY SHARE`` locks that
@@ -370,8 +372,9 @@ class AccountBankStatementLine(models.Model):
         an automatic match, ``residuals``: their open amounts when planned),
         the counts of lines settled while planning (lines a person started
         to reconcile become "manual"; gateway payouts are reconciled here,
-        before the engine, as they take open items too) and the journal
-        entry of every item taken (item id -> move id)."""
+        before the engine, as they take open items too) and what ties the
+        lines taking an item together (item id -> its journal entry and
+        customer, see ``engine.plan``)."""
         self = self._sales_closing_matcher()  # pylint: disable=self-cls-assignment
         stats = {"auto": 0, "suggested": 0, "unmatched": 0}
         lines = self.browse(self._sales_closing_lock(states))
@@ -405,7 +408,10 @@ class AccountBankStatementLine(models.Model):
             self._sales_closing_match_config(company),
         )
         residuals = {item["id"]: item["amount_residual"] for item in items}
-        moves = {item["id"]: item["move_id"] for item in items}
+        links = {
+            item["id"]: (("move", item["move_id"]), ("partner", item["partner_id"]))
+            for item in items
+        }
         entries = []
         taken = {}
         for decision in decisions:
@@ -415,7 +421,7 @@ class AccountBankStatementLine(models.Model):
                 else []
             )
             for item_id in take:
-                taken[item_id] = moves[item_id]
+                taken[item_id] = links[item_id]
             entries.append(
                 {
                     "line": decision.line_id,
