@@ -67,3 +67,21 @@ class TestMatchScreens(TransactionCase):
         for name in ("sales_closing_match_threshold", "sales_closing_match_margin"):
             [node] = settings.xpath(f"//field[@name='{name}']")
             self.assertEqual(node.get("widget"), "percentage", name)
+
+    def test_matching_columns_wide_enough(self):
+        # Odoo gives a date column 80px: 2026年12月07日 does not fit
+        arch = etree.fromstring(
+            self.env["account.bank.statement.line"].get_view(
+                self.env.ref(
+                    "sales_closing_reconcile.sales_closing_match_line_view_list"
+                ).id,
+                "list",
+            )["arch"]
+        )
+        widths = {
+            node.get("name"): int(node.get("width", "0px")[:-2] or 0)
+            for node in arch.iterchildren("field")
+        }
+        self.assertGreaterEqual(widths["date"], 110)
+        self.assertGreaterEqual(widths["partner_name"], 150)
+        self.assertGreaterEqual(widths["sales_closing_match_candidates"], 150)
