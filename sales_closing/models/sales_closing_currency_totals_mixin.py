@@ -22,6 +22,9 @@ class SalesClosingCurrencyTotalsMixin(models.AbstractModel):
 
     _name = "sales.closing.currency.totals.mixin"
     _description = "Sales Closing Group Totals in One Currency"
+    # {field: currency field} of the fields a group computes as a ratio of
+    # sums of amounts (not monetary themselves)
+    _sales_closing_amount_ratios = {}
 
     @api.model
     def read_group(
@@ -71,6 +74,12 @@ class SalesClosingCurrencyTotalsMixin(models.AbstractModel):
                 continue
             fname = match["field"] or match["key"]
             field = self._fields.get(fname)
+            if fname in self._sales_closing_amount_ratios:
+                # a ratio of two sums of amounts (margin %): the sums of
+                # several currencies weigh them wrongly
+                currency_field = self._sales_closing_amount_ratios[fname]
+                amounts.setdefault(currency_field, []).append(match["key"])
+                continue
             if not field or field.type != "monetary":
                 continue
             if (match["func"] or field.aggregator) not in ADDING:

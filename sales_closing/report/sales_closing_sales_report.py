@@ -25,8 +25,9 @@ class SalesClosingSalesReport(models.Model):
     """
 
     _name = "sales.closing.sales.report"
-    # a group of several companies' currencies gets no total
+    # a group of several companies' currencies gets no total, nor margin %
     _inherit = ["sales.closing.currency.totals.mixin"]
+    _sales_closing_amount_ratios = {"margin_percent": "currency_id"}
     _description = "Sales Analysis with Margin"
     _auto = False
     _rec_name = "order_id"

@@ -144,6 +144,18 @@ class TestCurrencyTotalsReports(AccountTestInvoicingCommon):
             [("partner_id", "=", self.customer.id)],
             {"price_subtotal": 500.0},
         )
+        # the margin % of a group is a ratio of its sums: none across
+        # currencies either, per company it is there
+        Report = self.env["sales.closing.sales.report"].with_context(
+            allowed_company_ids=self.companies.ids
+        )
+        domain = [("partner_id", "=", self.customer.id)]
+        [total] = Report.read_group(domain, ["margin_percent"], [])
+        self.assertIs(total["margin_percent"], False)
+        [cny] = Report.read_group(
+            domain + [("company_id", "=", self.cny.id)], ["margin_percent"], []
+        )
+        self.assertIsNot(cny["margin_percent"], False)
 
     def test_statement_totals(self):
         self._check_totals(
