@@ -534,7 +534,9 @@ class SalesClosingPackage(models.Model):
             elif not groups[2]:
                 raw["by_customer"].append((row["partner_id"], row["amount"]))
             elif not groups[4]:
-                raw["by_region"].append((row["state_id"], row["amount"]))
+                raw["by_region"].append(
+                    (row["state_id"], row["amount"], row["country_id"])
+                )
             else:
                 raw["by_country"].append((row["country_id"], row["amount"]))
         models_by_dimension = {
@@ -545,24 +547,34 @@ class SalesClosingPackage(models.Model):
             "by_region": "res.country.state",
         }
         result = {"total": self._amount(period, total)}
+        country_names = {}
         for dimension, model in models_by_dimension.items():
             records = (
                 self.env[model]
                 .sudo()
-                .browse([rid for rid, _amount in raw[dimension] if rid])
+                .browse([row[0] for row in raw[dimension] if row[0]])
             )
             # one query per model: the names are prefetched together
             names = {record.id: record.display_name for record in records}
-            result[dimension] = self._keyed_rows(
-                [
+            if dimension == "by_country":
+                country_names = names
+            rows = []
+            for rid, amount, *country in raw[dimension]:
+                name = names.get(rid)
+                if not name and country and country_names.get(country[0]):
+                    # customers of a country without a region: one row per
+                    # country, named by it
+                    name = self.env._("%s, no region", country_names[country[0]])
+                # no salesperson, category or country: no name (the PDF
+                # prints a dash)
+                rows.append(
                     {
                         "id": rid or 0,
-                        "name": names.get(rid) or self.env._("None"),
+                        "name": name or "",
                         "amount": self._amount(period, amount),
                     }
-                    for rid, amount in raw[dimension]
-                ]
-            )
+                )
+            result[dimension] = self._keyed_rows(rows)
         return result
 
     @api.model
@@ -776,8 +788,8 @@ class SalesClosingPackage(models.Model):
             return format_date(env, value) if value else ""
 
         def name(row):
-            # id 0: the orders of no salesperson, category, country or region
-            return row.get("name") if row.get("id") else "\N{EM DASH}"
+            # no name: the orders of no salesperson, category or country
+            return row.get("name") or "\N{EM DASH}"
 
         severities = selection_labels(env["sales.closing.check.line"], "severity")
         statuses = selection_labels(env["sales.closing.check.line"], "status")

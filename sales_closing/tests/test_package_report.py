@@ -32,6 +32,23 @@ class TestClosingPackageReport(SalesClosingCase):
         )
         order.action_confirm()
         order.date_order = datetime(2026, 1, 10, 9, 0)
+        # customers of two countries, without regions
+        for country in ("base.be", "base.nl"):
+            other = cls.env["sale.order"].create(
+                {
+                    "partner_id": cls.env["res.partner"]
+                    .create(
+                        {
+                            "name": f"Customer {country}",
+                            "country_id": cls.env.ref(country).id,
+                        }
+                    )
+                    .id,
+                    "order_line": [(0, 0, {"product_id": cls.product.id})],
+                }
+            )
+            other.action_confirm()
+            other.date_order = datetime(2026, 1, 11, 9, 0)
         invoice = cls.env["account.move"].create(
             {
                 "move_type": "out_invoice",
@@ -74,6 +91,15 @@ class TestClosingPackageReport(SalesClosingCase):
         currency = self.company.currency_id
         # 10 x 1,234.50 with the thousands separator and the currency
         expected = format_amount(self.env, 12345.0, currency)
+        # the customers without country or region: a dash; those of a
+        # country without region: one row per country, named by it
+        regions = [
+            row["name"] for row in package._snapshot_data()["sales"]["by_region"]
+        ]
+        self.assertEqual(
+            sorted(regions), ["", "Belgium, no region", "Netherlands, no region"]
+        )
+        self.assertIn(">Belgium, no region</td>", html)
         self.assertIn(expected, html)
         self.assertNotIn("12345.00", html)
         self.assertIn(format_amount(self.env, 2500.0, currency), html)
