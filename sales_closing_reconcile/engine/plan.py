@@ -16,8 +16,8 @@ without waiting on each other, two slices never write the same rows:
 So lines are linked when their automatic matches touch the same journal
 entry or the same customer (``links``: item id -> its keys), the linked
 lines form components (union-find) and the components are packed, in order
-of their first line, into slices of about ``size`` lines (a component is
-never split; one larger than ``size`` makes a slice of its own).  Lines
+of their first line, into slices of about ``size`` lines, as even as the
+components allow (a component is never split).  Lines
 without an automatic match (suggestions, nothing found) write only their
 own rows and fill the slices in line order.
 """
@@ -61,14 +61,19 @@ def components(entries, links):
 
 
 def slices(entries, links, size):
-    """Line ids in slices of about ``size`` (see the module docstring)."""
-    size = max(1, int(size))
+    """Line ids in slices of about ``size`` (see the module docstring): as
+    many slices as ``size`` makes, of even length (a slice is closed once it
+    reaches the average; a component is never split)."""
+    groups = components(entries, links)
+    total = sum(len(group) for group in groups)
+    count = max(1, -(-total // max(1, int(size))))
+    target = total / count
     result, current = [], []
-    for group in components(entries, links):
-        if current and len(current) + len(group) > size:
+    for group in groups:
+        current = current + group
+        if len(current) >= target and len(result) < count - 1:
             result.append(current)
             current = []
-        current = current + group
     if current:
         result.append(current)
     return result

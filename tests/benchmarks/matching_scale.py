@@ -10,7 +10,9 @@ fast set-up: partners, open items, statement lines) once, in a database of
 its own, committed; then on three copies of it (``createdb -T``):
 
 1. **inline**: ``action_auto_match()`` on every line in this process, in
-   one transaction (``sales_closing_match_now``);
+   one transaction (``sales_closing_match_now``), applied in slices of
+   5,000 lines (the queued runs: 2,000, or a quarter of the lines when
+   fewer), so that the comparison also proves the cut does not matter;
 2. **queued, 1 channel** and 3. **queued, 2 channels**: a real Odoo server
    (prefork workers, queue_job's job runner, listening on a free loopback
    port only) on the copy, the channel ``root.sales_closing_matching`` given
@@ -159,7 +161,9 @@ def run_inline(database):
         lines = env["account.bank.statement.line"].search([])
         env.invalidate_all()
         start = time.perf_counter()
-        lines.with_context(sales_closing_match_now=True).action_auto_match()
+        lines.with_context(
+            sales_closing_match_now=True, sales_closing_match_chunk_size=5000
+        ).action_auto_match()
         env.flush_all()
         seconds = time.perf_counter() - start
         result = outcomes(cr)
