@@ -422,7 +422,7 @@ class SalesClosingPackage(models.Model):
             "meta": {
                 "version": version,
                 "closed_at": fields.Datetime.now(),
-                "closed_by": self._closing_user(period).name,
+                "closed_by": self._closing_user(period, version).name,
             },
             "period": {
                 "name": period.name,
@@ -441,21 +441,24 @@ class SalesClosingPackage(models.Model):
         }
 
     @api.model
-    def _closing_user(self, period):
-        """Who closed ``period``: the user of its last close in the audit log
-        (the package is made in sudo, by the close or a scheduled action)."""
+    def _closing_user(self, period, version=None):
+        """Who closed ``period`` (the package is made in sudo, by the close or
+        a scheduled action): the user of the close of the audit log that made
+        package ``version`` (each close or reclose makes the next version),
+        else of its last close."""
         # sudo: the audit log is read by closing accountants and auditors
         # only; the name of who closed is printed on the package
-        log = (
+        logs = (
             self.env["sales.closing.audit.log"]
             .sudo()
             .search(
                 [("period_id", "=", period.id), ("action", "in", ("close", "reclose"))],
-                order="id desc",
-                limit=1,
+                order="id",
             )
         )
-        return log.user_id or self.env.user
+        if version and len(logs) >= version:
+            return logs[version - 1].user_id
+        return logs[-1:].user_id or self.env.user
 
     @api.model
     def _amount(self, period, value):
@@ -774,7 +777,7 @@ class SalesClosingPackage(models.Model):
         currency = self._report_currency(data)
         period = data.get("period", {})
         meta = data.get("meta", {})
-        closer = self._closing_user(self.period_id)
+        closer = self._closing_user(self.period_id, self.version)
         tz = closer.tz or self.company_id.partner_id.tz or "UTC"
         # ISO 8601 in the snapshot (2026-12-07T01:05:26), naive UTC
         closed_at = meta.get("closed_at")

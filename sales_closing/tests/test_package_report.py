@@ -132,6 +132,25 @@ class TestClosingPackageReport(SalesClosingCase):
         snapshot = Package._snapshot(self.period, 2)
         self.assertEqual(snapshot["meta"]["closed_by"], "Manager Mei")
 
+    def test_each_version_names_its_closer(self):
+        first = self._close(self.period, self.manager)
+        other = self.manager.copy(
+            {
+                "login": "sc_manager_2",
+                "name": "Manager Max",
+                "email": "max@example.com",
+                "tz": "Europe/Berlin",
+            }
+        )
+        # sudo: reopening is the reopen wizard's workflow
+        self.period.sudo().state = "reopened"
+        second = self._close(self.period, other).filtered(lambda p: p.version == 2)
+        self.assertEqual(second._snapshot_data()["meta"]["closed_by"], "Manager Max")
+        self.assertIn("(Europe/Berlin)", self._html(second))
+        # the first version still names, and is printed for, its own closer
+        self.assertEqual(first._report_values()["closed_by"], "Manager Mei")
+        self.assertIn("(Asia/Shanghai)", first._report_values()["closed_at"])
+
     def test_sealed_in_the_company_language(self):
         lang = self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"].search(
