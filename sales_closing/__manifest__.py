@@ -3,7 +3,7 @@
 {
     "name": "Sales Closing",
     "summary": "Controlled, automated and provable sales-to-cash period close",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/sales-closing/sales_closing",
     "author": "Sales Closing contributors",

@@ -473,7 +473,8 @@ class SaleOrder(models.Model):
                 for violation in violations[order]
             ]
         # sudo: sales people record violations they may not edit afterwards
-        self.env["sales.closing.order.violation"].sudo().create(values)
+        recorded = self.env["sales.closing.order.violation"].sudo().create(values)
+        recorded._write_messages()
         # whoever confirms the order (write access) asks for its approval
         self.check_access("write")
         for order in self:
@@ -486,7 +487,9 @@ class SaleOrder(models.Model):
                     "sales_closing_approver_id": approvers[:1].id,
                 }
             )
-            messages = [v["message"] for v in violations[order]]
+            messages = recorded.filtered(lambda v, o=order: v.order_id == o).mapped(
+                "message"
+            )
             order.message_post(
                 body=Markup("%s<ul>%s</ul>")
                 % (
@@ -496,10 +499,14 @@ class SaleOrder(models.Model):
             )
             order.activity_unlink([APPROVAL_ACTIVITY])
             for approver in approvers:
+                # in the language of the approver who gets the activity
+                order_violations = recorded.filtered(
+                    lambda v, o=order: v.order_id == o
+                ).with_context(lang=approver.lang)
                 order.activity_schedule(
                     APPROVAL_ACTIVITY,
                     user_id=approver.id,
-                    note="\n".join(messages),
+                    note="\n".join(order_violations.mapped("message")),
                 )
 
     def action_confirm(self):

@@ -6,14 +6,19 @@ Orders are made through Odoo's own flows (confirm, deliver, invoice, pay), so
 every screen of the closing addons shows real, consistent records.
 """
 
+import base64
+import io
 import logging
 import random
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
+from PIL import Image, ImageDraw, ImageFont
 
 from odoo import Command, api, fields, models
 from odoo.tools import mute_logger
+
+from ..tools import write_in_languages
 
 _logger = logging.getLogger(__name__)
 
@@ -24,17 +29,68 @@ COMPANIES = {
         "currency": "base.CNY",
         "city": "上海",
         "street": "浦东新区世纪大道100号",
+        "zip": "200120",
+        "state": "base.state_cn_SH",
+        "phone": "+86 21 5555 0100",
+        "email": "ar@closing-sh.example.com",
+        "initials": "SH",
+        "colour": "#9a3b1b",
         "vat": "91310115MA1K4ABC2X",
         "warehouses": [("SH", "上海仓"), ("SZ", "深圳仓")],
+        # (name, country, credit limit, street, city, zip, state)
         "customers": [
-            ("北京华信科技有限公司", "base.cn", 200000.0),
-            ("广州明珠贸易有限公司", "base.cn", 80000.0),
-            ("杭州云帆电子商务有限公司", "base.cn", 150000.0),
-            ("成都天府餐饮管理有限公司", "base.cn", 30000.0),
-            ("深圳前海物流有限公司", "base.cn", 120000.0),
+            (
+                "北京华信科技有限公司",
+                "base.cn",
+                200000.0,
+                "海淀区中关村大街27号",
+                "北京",
+                "100080",
+                "base.state_cn_BJ",
+            ),
+            (
+                "广州明珠贸易有限公司",
+                "base.cn",
+                80000.0,
+                "天河区珠江新城花城大道85号",
+                "广州",
+                "510623",
+                "base.state_cn_GD",
+            ),
+            (
+                "杭州云帆电子商务有限公司",
+                "base.cn",
+                150000.0,
+                "西湖区文三路398号",
+                "杭州",
+                "310013",
+                "base.state_cn_ZJ",
+            ),
+            (
+                "成都天府餐饮管理有限公司",
+                "base.cn",
+                30000.0,
+                "锦江区春熙路18号",
+                "成都",
+                "610021",
+                "base.state_cn_SC",
+            ),
+            (
+                "深圳前海物流有限公司",
+                "base.cn",
+                120000.0,
+                "南山区前海大道1号",
+                "深圳",
+                "518052",
+                "base.state_cn_GD",
+            ),
         ],
         "salespeople": [("li.wei", "李伟"), ("zhang.min", "张敏")],
+        # one user per closing group besides the salespeople
         "accountant": ("wang.fang", "王芳"),
+        "reviewer": ("zhao.lei", "赵磊"),
+        "manager": ("chen.jing", "陈静"),
+        "auditor": ("liu.yang", "刘洋"),
         "lang": "zh_CN",
     },
     "eu": {
@@ -43,20 +99,69 @@ COMPANIES = {
         "currency": "base.EUR",
         "city": "Hamburg",
         "street": "Speicherstadt 12",
+        "zip": "20457",
+        "state": "base.state_de_hh",
+        "phone": "+49 40 5555 0100",
+        "email": "ar@closing-europe.example.com",
+        "initials": "CE",
+        "colour": "#2f5d8a",
         "vat": "DE123456788",
         "warehouses": [("HH", "Hamburg"), ("MU", "Munich")],
         "customers": [
-            ("Nordlicht Handels AG", "base.de", 50000.0),
-            ("Boulangerie Martin SARL", "base.fr", 8000.0),
-            ("Van Dijk Logistics B.V.", "base.nl", 25000.0),
-            ("Rossi Forniture S.r.l.", "base.it", 15000.0),
-            ("Alpine Outdoor GmbH", "base.at", 20000.0),
+            (
+                "Nordlicht Handels AG",
+                "base.de",
+                50000.0,
+                "Jungfernstieg 7",
+                "Hamburg",
+                "20354",
+                "base.state_de_hh",
+            ),
+            (
+                "Boulangerie Martin SARL",
+                "base.fr",
+                8000.0,
+                "12 rue de la République",
+                "Lyon",
+                "69002",
+                False,
+            ),
+            (
+                "Van Dijk Logistics B.V.",
+                "base.nl",
+                25000.0,
+                "Wilhelminakade 91",
+                "Rotterdam",
+                "3072 AP",
+                "base.state_nl_zh",
+            ),
+            (
+                "Rossi Forniture S.r.l.",
+                "base.it",
+                15000.0,
+                "Via Montenapoleone 8",
+                "Milano",
+                "20121",
+                "base.state_it_mi",
+            ),
+            (
+                "Alpine Outdoor GmbH",
+                "base.at",
+                20000.0,
+                "Maria-Theresien-Straße 18",
+                "Innsbruck",
+                "6020",
+                False,
+            ),
         ],
         "salespeople": [
             ("anna.schmidt", "Anna Schmidt"),
             ("marco.rossi", "Marco Rossi"),
         ],
         "accountant": ("julia.weber", "Julia Weber"),
+        "reviewer": ("lukas.becker", "Lukas Becker"),
+        "manager": ("sophie.wagner", "Sophie Wagner"),
+        "auditor": ("thomas.klein", "Thomas Klein"),
         "lang": "en_US",
     },
 }
@@ -111,6 +216,7 @@ class SalesClosingDemo(models.AbstractModel):
     def _load_demo(self, today=None):
         today = today or fields.Date.context_today(self)
         rng = random.Random(2026)
+        self._demo_languages()
         self._demo_discounts()
         products = self._demo_products()
         admin = self.env.ref("base.user_admin")
@@ -124,7 +230,7 @@ class SalesClosingDemo(models.AbstractModel):
             )
             env._demo_stock(company, spec, products)
             users = env._demo_users(company, spec)
-            customers = env._demo_customers(spec)
+            customers = env._demo_customers(spec, users[:2])
             env._demo_invoice_layouts(company, key, customers)
             env._demo_orders(company, customers, products, users, today, rng)
             env._demo_order_to_approve(company, customers[1], products, users[0])
@@ -136,6 +242,27 @@ class SalesClosingDemo(models.AbstractModel):
             env._demo_periods(company, users, today)
         admin.write({"company_id": companies[0].id})
         return True
+
+    @api.model
+    def _demo_languages(self):
+        """English and, when loaded, Chinese active; the administrator reads
+        English, the demo users of the Chinese company Chinese."""
+        self.env["res.lang"]._activate_lang("en_US")
+        self.env.ref("base.user_admin").lang = "en_US"
+
+    @api.model
+    def _demo_logo(self, spec):
+        """A logo of the company's initials, white on its colour (PNG)."""
+        image = Image.new("RGB", (240, 120), spec["colour"])
+        draw = ImageDraw.Draw(image)
+        try:
+            font = ImageFont.truetype("DejaVuSans-Bold.ttf", 64)
+        except OSError:
+            font = ImageFont.load_default(size=64)
+        draw.text((120, 60), spec["initials"], fill="white", font=font, anchor="mm")
+        stream = io.BytesIO()
+        image.save(stream, format="PNG")
+        return base64.b64encode(stream.getvalue())
 
     @api.model
     def _demo_discounts(self):
@@ -159,10 +286,16 @@ class SalesClosingDemo(models.AbstractModel):
                 "currency_id": currency.id,
                 "city": spec["city"],
                 "street": spec["street"],
+                "zip": spec["zip"],
+                "state_id": self.env.ref(spec["state"]).id,
+                "phone": spec["phone"],
+                "email": spec["email"],
+                "logo": self._demo_logo(spec),
                 "vat": spec["vat"],
                 "account_use_credit_limit": True,
             }
         )
+        company.partner_id.lang = self._demo_lang(spec["lang"])
         installed = self.env["ir.module.module"].search(
             [("name", "=", "l10n_cn"), ("state", "in", ("installed", "to install"))]
         )
@@ -207,7 +340,7 @@ class SalesClosingDemo(models.AbstractModel):
         warehouses |= self.env["stock.warehouse"].create(
             {"name": name, "code": code, "company_id": company.id}
         )
-        taxes = company.account_sale_tax_id
+        taxes = company.account_sale_tax_id or self._demo_sale_tax(company)
         Quant = self.env["stock.quant"]
         for product in products:
             if taxes:
@@ -217,14 +350,55 @@ class SalesClosingDemo(models.AbstractModel):
             for qty, warehouse in zip((60, 25), warehouses, strict=False):
                 Quant._update_available_quantity(product, warehouse.lot_stock_id, qty)
 
+    def _demo_sale_tax(self, company):
+        """The company's default sales tax: a chart without one (the
+        Chinese chart) gets VAT 13%, so invoices show a rate and a tax."""
+        Tax = self.env["account.tax"]
+        country = company.account_fiscal_country_id or company.country_id
+        tax = Tax.search(
+            [
+                ("company_id", "=", company.id),
+                ("type_tax_use", "=", "sale"),
+                ("amount_type", "=", "percent"),
+                ("amount", "=", 13.0),
+            ],
+            limit=1,
+        ) or Tax.create(
+            {
+                "name": "VAT 13%",
+                "invoice_label": "13%",
+                "amount": 13.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "company_id": company.id,
+                "country_id": country.id,
+                "tax_group_id": self.env["account.tax.group"]
+                .create(
+                    {
+                        "name": "VAT 13%",
+                        "company_id": company.id,
+                        "country_id": country.id,
+                    }
+                )
+                .id,
+            }
+        )
+        company.account_sale_tax_id = tax
+        return tax
+
     def _demo_users(self, company, spec):
         users = self.env["res.users"]
         groups = {
             "sales": self.env.ref("sales_closing.group_closing_user"),
             "accountant": self.env.ref("sales_closing.group_closing_accountant"),
+            "reviewer": self.env.ref("sales_closing.group_closing_accountant"),
+            "manager": self.env.ref("sales_closing.group_closing_manager"),
+            "auditor": self.env.ref("sales_closing.group_closing_auditor"),
         }
+        # users[0:2] salespeople, then preparer, reviewer, manager, auditor
         logins = [(login, name, "sales") for login, name in spec["salespeople"]]
-        logins.append((*spec["accountant"], "accountant"))
+        for role in ("accountant", "reviewer", "manager", "auditor"):
+            logins.append((*spec[role], role))
         for login, name, role in logins:
             users |= (
                 self.env["res.users"]
@@ -234,7 +408,8 @@ class SalesClosingDemo(models.AbstractModel):
                         "name": name,
                         "login": login,
                         "password": login,
-                        "lang": "en_US",
+                        "email": f"{login}@example.com",
+                        "lang": self._demo_lang(spec["lang"]),
                         "company_id": company.id,
                         "company_ids": [Command.set(company.ids)],
                         "groups_id": [Command.link(groups[role].id)],
@@ -243,20 +418,33 @@ class SalesClosingDemo(models.AbstractModel):
             )
         return users
 
-    def _demo_customers(self, spec):
+    def _demo_customers(self, spec, salespeople):
         return self.env["res.partner"].create(
             [
                 {
                     "name": name,
                     "is_company": True,
+                    "street": street,
+                    "city": city,
+                    "zip": zip_code,
+                    "state_id": state and self.env.ref(state).id,
                     "country_id": self.env.ref(country).id,
+                    "user_id": salespeople[index % len(salespeople)].id,
                     "lang": self._demo_lang(
                         "zh_CN" if country == "base.cn" else "en_US"
                     ),
                     "credit_limit": limit,
                     "email": f"ar{index}@example.com",
                 }
-                for index, (name, country, limit) in enumerate(spec["customers"])
+                for index, (
+                    name,
+                    country,
+                    limit,
+                    street,
+                    city,
+                    zip_code,
+                    state,
+                ) in enumerate(spec["customers"])
             ]
         )
 
@@ -370,10 +558,14 @@ class SalesClosingDemo(models.AbstractModel):
         if statements:
             statements[0]._portal_answer("confirmed", answered_by="Demo customer")
         if len(statements) > 1:
+            # the customer writes in its own language
+            customer = statements[1].partner_id
             statements[1]._portal_answer(
                 "disputed",
-                comment="The credit note of last month is missing.",
-                answered_by="Demo customer",
+                comment=self.with_context(lang=customer.lang).env._(
+                    "The credit note of last month is missing."
+                ),
+                answered_by=customer.name,
             )
 
     def _demo_order_to_approve(self, company, customer, products, user):
@@ -403,31 +595,50 @@ class SalesClosingDemo(models.AbstractModel):
         periods = Period.browse()
         for months in range(3):
             periods |= Period._create_for(company, first + relativedelta(months=months))
+        preparer, reviewer, manager = users[2:5]
+        # the preparer is responsible for the periods and their checks
+        periods.user_id = preparer
         review = self.env["sales.closing.check.kind"].create(
             {
                 "name": "Review sales commissions",
                 "code": f"review_commissions_{company.id}",
                 "is_manual": True,
                 "company_id": company.id,
-                "user_id": users[0].id,
+                "user_id": preparer.id,
+                "reviewer_id": reviewer.id,
             }
         )
+        write_in_languages(
+            review, lambda env: {"name": env._("Review sales commissions")}
+        )
+        # texts the company's accountants type, in the company's language
+        texts = self.with_context(lang=company.partner_id.lang).env
         self._demo_statements(company, periods.sorted("date_from")[1])
-        # the accountant's Run Checks: items, checks, flux and the period's
+        # the preparer's Run Checks: items, checks, flux and the period's
         # Last Run (running the lines alone left it empty)
-        periods.action_run_checks()
+        periods.with_user(preparer).action_run_checks()
         # close the oldest period, waiving what the demo leaves open
         oldest = periods.sorted("date_from")[0]
         manual = oldest.check_line_ids.filtered(lambda ln: ln.kind_id == review)
-        manual.write({"status": "ok", "comment": "Commissions agreed with sales."})
+        manual.write(
+            {"status": "ok", "comment": texts._("Commissions agreed with sales.")}
+        )
+        # signed off by its preparer, then by its reviewer
+        manual.with_user(preparer).action_sign_prepare()
+        manual.with_user(reviewer).action_sign_review()
         failed = oldest.check_line_ids.filtered("is_blocking_open")
-        failed.write({"waiver_reason": "Demo: accepted by the finance manager."})
-        failed.filtered(lambda ln: ln.status == "failed").action_waive()
+        failed.write(
+            {"waiver_reason": texts._("Demo: accepted by the finance manager.")}
+        )
+        failed.filtered(lambda ln: ln.status == "failed").with_user(
+            manager
+        ).action_waive()
         failed.filtered(lambda ln: ln.status == "pending").status = "ok"
-        oldest.flux_line_ids.filtered(
-            "needs_explanation"
-        ).explanation = "Demo: first month sold through Odoo, no comparable history."
-        oldest.action_close()
+        oldest.flux_line_ids.filtered("needs_explanation").explanation = texts._(
+            "Demo: first month sold through Odoo, no comparable history."
+        )
+        # the closing manager closes it (the package says who)
+        oldest.with_user(manager).action_close()
         _logger.info("Sales Closing demo data loaded for %s", company.name)
 
     def _demo_invoice_layouts(self, company, key, customers):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import float_is_zero, formatLang
 
-from ..tools import check_workflow_write
+from ..tools import check_workflow_write, write_in_languages
 
 RULE_SELECTION = [
     ("max_discount", "Maximum Discount"),
@@ -40,7 +40,9 @@ class SalesClosingOrderViolation(models.Model):
     limit_display = fields.Char(
         string="Limit", compute="_compute_display_values", help="In the rule's unit."
     )
-    message = fields.Char(readonly=True)
+    # in every active language: the order's salesperson, approver and
+    # accountant may read different ones (see _localized_message)
+    message = fields.Char(readonly=True, translate=True)
     state = fields.Selection(
         [("pending", "Pending"), ("approved", "Approved"), ("rejected", "Rejected")],
         default="pending",
@@ -89,6 +91,64 @@ class SalesClosingOrderViolation(models.Model):
         digits = 0 if float_is_zero(number - round(number), precision_digits=2) else 2
         text = formatLang(self.env, number, digits=digits)
         return f"{text}%" if percent else text
+
+    def _localized_message(self):
+        """The message of the violation in the environment's language."""
+        self.ensure_one()
+        env = self.env
+        line = self.line_id
+        name = env._(
+            "Order %(order)s, line %(line)s",
+            order=self.order_id.name,
+            line=line.product_id.with_env(env).display_name
+            if line
+            else self.order_id.name,
+        )
+        percent = self.rule in PERCENT_RULES
+        value = self._display_number(self.value, percent)
+        limit = self._display_number(self.limit, percent)
+        if self.rule == "max_discount":
+            return env._(
+                "%(line)s: discount %(value)s is above the maximum of %(limit)s.",
+                line=name,
+                value=value,
+                limit=limit,
+            )
+        if self.rule == "min_margin":
+            return env._(
+                "%(line)s: margin %(value)s is below the minimum of %(limit)s.",
+                line=name,
+                value=value,
+                limit=limit,
+            )
+        if self.rule == "below_pricelist":
+            return env._(
+                "%(line)s: unit price %(value)s below the pricelist price "
+                "(maximum %(limit)s).",
+                line=name,
+                value=value,
+                limit=limit,
+            )
+        if self.rule == "zero_price":
+            return env._("%(line)s: unit price is zero.", line=name)
+        return env._(
+            "%(line)s: quantity %(value)s is above %(limit)s, the allowed "
+            "multiple of the customer's average.",
+            line=name,
+            value=value,
+            limit=limit,
+        )
+
+    def _write_messages(self):
+        """Write each violation's message in every active language."""
+        for violation in self:
+            # sudo: message is written by the approval workflow only
+            write_in_languages(
+                violation.sudo(),
+                lambda env, violation=violation: {
+                    "message": violation.with_env(env)._localized_message()
+                },
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

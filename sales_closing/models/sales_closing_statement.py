@@ -537,10 +537,14 @@ class SalesClosingStatement(models.Model):
                 comment,
             )
             accountant = self._closing_accountant()
+            # in the language of the accountant who gets the activity
+            reader = accountant or self.env.user
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=accountant.id or self.env.uid,
-                summary=self.env._("Customer disputes the statement"),
+                summary=reader.with_context(lang=reader.lang).env._(
+                    "Customer disputes the statement"
+                ),
                 note=comment,
             )
         self.message_post(

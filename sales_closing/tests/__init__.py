@@ -36,3 +36,5 @@ from . import test_report_pdf
 from . import test_package_report
 from . import test_screens
 from . import test_currency_totals_reports
+from . import test_i18n_records
+from . import test_demo_data

@@ -191,3 +191,48 @@ class TestReportPdfText(ReportPdfCase):
                     # the payment QR code only, no placeholder logo
                     qr = invoice._sales_closing_invoice_values()["qr"]
                     self.assertEqual(pdf_image_count(pdf), 1 if qr else 0)
+
+    def test_closing_package(self):
+        """Sealed in the company's language, whoever prints it: letterhead,
+        title, net invoiced and collected in the company's currency."""
+        period = self.env["sales.closing.period"].create(
+            {
+                "name": "2026-01",
+                "date_from": date(2026, 1, 1),
+                "date_to": date(2026, 1, 31),
+                "user_id": self.users["en_US"].id,
+            }
+        )
+        period.action_run_checks()
+        lines = period.check_line_ids
+        lines.filtered(lambda line: line.is_manual).write({"status": "ok"})
+        failed = lines.filtered(lambda line: line.status == "failed")
+        failed.write({"waiver_reason": "report test"})
+        failed.with_user(self.users["en_US"]).action_waive()
+        if "flux_line_ids" in period._fields:
+            period.flux_line_ids.write({"explanation": "report test"})
+        period.with_user(self.users["en_US"]).action_close()
+        package = period.package_ids
+        self.assertEqual(len(package), 1)
+        for company_lang in ("zh_CN", "en_US"):
+            self.company.partner_id.lang = company_lang
+            title = "Closing Package"
+            if company_lang == "zh_CN":
+                title = po_msgstr("sales_closing", title)
+            for reader_lang in ("zh_CN", "en_US"):
+                with self.subTest(company=company_lang, reader=reader_lang):
+                    pdf = self._pdf(
+                        "sales_closing.action_report_closing_package",
+                        package,
+                        reader_lang,
+                    )
+                    self.assertReadable(
+                        pdf,
+                        [
+                            *self._letterhead(),
+                            title,
+                            self.money(2 * AMOUNT, self.currency, company_lang),
+                            self.money(2 * PAID, self.currency, company_lang),
+                        ],
+                        reader_lang,
+                    )

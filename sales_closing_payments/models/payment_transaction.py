@@ -825,10 +825,13 @@ class PaymentTransaction(models.Model):
         self.invalidate_recordset(["sales_closing_expiring"])
         for tx in flagged:
             for order in tx.sale_order_ids:
+                # in the language of the user who gets the activity
+                user = order.user_id or self.env.user
+                texts = user.with_context(lang=user.lang).env
                 order.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=self.env._("Payment authorization expiring"),
-                    note=self.env._(
+                    summary=texts._("Payment authorization expiring"),
+                    note=texts._(
                         "The authorization %(ref)s of %(amount)s expires on %(date)s "
                         "and could not be renewed on a saved payment method: capture "
                         "it or ask the customer to pay again.",

@@ -293,7 +293,10 @@ class SalesClosingCollectionCase(models.Model):
                 case.activity_schedule(
                     "mail.mail_activity_data_call",
                     user_id=case.user_id.id,
-                    summary=self.env._("Call the customer about the overdue invoices"),
+                    # in the language of the user who gets the activity
+                    summary=case.user_id.with_context(lang=case.user_id.lang).env._(
+                        "Call the customer about the overdue invoices"
+                    ),
                 )
             case.partner_id.message_post(
                 body=self.env._("Escalated to collection: %(case)s.", case=case.name),
@@ -338,7 +341,9 @@ class SalesClosingCollectionCase(models.Model):
                         case.activity_schedule(
                             "mail.mail_activity_data_todo",
                             user_id=case.user_id.id,
-                            summary=self.env._("Promise to pay broken"),
+                            summary=case.user_id.with_context(
+                                lang=case.user_id.lang
+                            ).env._("Promise to pay broken"),
                         )
                 else:
                     continue

@@ -469,7 +469,10 @@ class SalesClosingInstallmentPlanLine(models.Model):
                 plan.activity_schedule(
                     "mail.mail_activity_data_todo",
                     date_deadline=plan._activity_deadline(),
-                    summary=self.env._("Installment charge given up"),
+                    # in the language of the user who gets the activity
+                    summary=plan.user_id.with_context(lang=plan.user_id.lang).env._(
+                        "Installment charge given up"
+                    ),
                     note=summary,
                     user_id=plan.user_id.id,
                 )

@@ -11,6 +11,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 
+from odoo.addons.sales_closing.models.sales_closing_demo import COMPANIES
+from odoo.addons.sales_closing.tools import write_in_languages
+
 _logger = logging.getLogger(__name__)
 
 
@@ -79,6 +82,7 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
             long_overdue = self._demo_overdue_invoice(cenv, company, worst, today)
             if strict_customer:
                 self._demo_partly_paid_invoice(cenv, company, strict_customer, today)
+            self._demo_collection_user(company)
             run = cenv["sales.closing.dunning.run"]._plan(company, today)
             # the customers who paid (the demo bank lines of sales_closing,
             # matched later by the reconciliation addon) are not reminded
@@ -94,10 +98,12 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
             case = case.filtered(lambda c, p=worst: c.partner_id == p)
             if not case:
                 continue
+            # notes the company's accountants type, in the company's language
+            texts = self.with_context(lang=company.partner_id.lang).env
             case.write(
                 {
                     "stage_id": stage.id if stage else case.stage_id.id,
-                    "notes": self.env._(
+                    "notes": texts._(
                         "<p>Called the accounts payable department: the invoices "
                         "were approved late; they promised to pay in two parts.</p>"
                     ),
@@ -111,14 +117,14 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                         "date_made": today - timedelta(days=12),
                         "date": today - timedelta(days=3),
                         "amount": company.currency_id.round(total / 2),
-                        "note": self.env._("First half"),
+                        "note": texts._("First half"),
                     },
                     {
                         "case_id": case.id,
                         "date_made": today - timedelta(days=1),
                         "date": today + timedelta(days=7),
                         "amount": total,
-                        "note": self.env._("Whole balance"),
+                        "note": texts._("Whole balance"),
                     },
                 ]
             )
@@ -129,13 +135,27 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 case.name,
             )
 
+    def _demo_collection_user(self, company):
+        """The company's demo preparer owns its collection cases (instead of
+        OdooBot, who loads the demo)."""
+        logins = [
+            spec["accountant"][0]
+            for spec in COMPANIES.values()
+            if spec["name"] == company.name
+        ]
+        user = self.env["res.users"].search([("login", "in", logins)], limit=1)
+        # Odoo's own demo companies have no demo users of ours: the admin
+        company.sales_closing_collection_user_id = user or self.env.ref(
+            "base.user_admin"
+        )
+
     def _demo_strict_policy(self, cenv):
         """A second policy of the company: a reminder the day after the due
         date, then a final notice a week after it, which blocks new orders."""
         Level = cenv["sales.closing.dunning.level"]
         first_name, first_message = Level._default_texts("first")
         final_name, final_message = Level._default_texts("final")
-        return cenv["sales.closing.dunning.policy"].create(
+        policy = cenv["sales.closing.dunning.policy"].create(
             {
                 "name": self.env._("Strict"),
                 "company_id": cenv.company.id,
@@ -163,6 +183,22 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 ],
             }
         )
+        # names and messages in every active language
+        write_in_languages(policy, lambda env: {"name": env._("Strict")})
+        for level, key in zip(
+            policy.level_ids.sorted("sequence"), ("first", "final"), strict=True
+        ):
+            write_in_languages(
+                level,
+                lambda env, level=level, key=key: dict(
+                    zip(
+                        ("name", "message"),
+                        level.with_env(env)._default_texts(key),
+                        strict=True,
+                    )
+                ),
+            )
+        return policy
 
     def _demo_paid_in_bank(self, cenv, company):
         """The open invoices of ``company`` that an incoming bank line not yet
@@ -199,7 +235,10 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 "invoice_line_ids": [
                     Command.create(
                         {
-                            "name": self.env._("Spare parts (demo, partly paid)"),
+                            # in the customer's language, as it reads it
+                            "name": self.with_context(lang=partner.lang).env._(
+                                "Spare parts (demo, partly paid)"
+                            ),
                             "quantity": 1,
                             "price_unit": 1250.0,
                             "tax_ids": False,
@@ -236,7 +275,9 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 "invoice_line_ids": [
                     Command.create(
                         {
-                            "name": self.env._("Consulting (demo, long overdue)"),
+                            "name": self.with_context(lang=partner.lang).env._(
+                                "Consulting (demo, long overdue)"
+                            ),
                             "quantity": 1,
                             "price_unit": 4870.0,
                             "tax_ids": False,
@@ -320,7 +361,7 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
         return plans
 
     def _demo_installment_term(self):
-        return self.env["account.payment.term"].create(
+        term = self.env["account.payment.term"].create(
             {
                 "name": self.env._("Three Installments (Now, 30 and 60 Days)"),
                 "line_ids": [
@@ -336,6 +377,11 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 ],
             }
         )
+        write_in_languages(
+            term,
+            lambda env: {"name": env._("Three Installments (Now, 30 and 60 Days)")},
+        )
+        return term
 
     def _demo_plan_invoice(self, cenv, model_invoice, term, today):
         """A posted invoice of today, payable in installments by ``term``, of
@@ -352,7 +398,9 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 "invoice_line_ids": [
                     Command.create(
                         {
-                            "name": self.env._(
+                            "name": self.with_context(
+                                lang=model_invoice.partner_id.lang
+                            ).env._(
                                 "Production line equipment (demo, paid in installments)"
                             ),
                             "quantity": 1,
