@@ -402,7 +402,9 @@ class SaleOrder(models.Model):
             order_rules.violation_key(
                 {"rule": v.rule, "ref": v.line_id.id, "value": v.value}
             )
-            for v in self.sales_closing_violation_ids
+            # sudo: the violations are readable by the Sales Closing groups
+            # only; the salesperson confirming may be in none of them
+            for v in self.sudo().sales_closing_violation_ids
             if v.state == "approved"
         }
         return all(order_rules.violation_key(v) in approved for v in violations)
@@ -456,9 +458,11 @@ class SaleOrder(models.Model):
         )
 
     def _sales_closing_request_approval(self, violations):
-        self.sales_closing_violation_ids.filtered(
+        # sudo: the salesperson asking may read no violation (Sales Closing
+        # groups only); the pending ones are replaced by the new request
+        self.sudo().sales_closing_violation_ids.filtered(
             lambda v: v.state == "pending"
-        ).sudo().unlink()
+        ).unlink()
         values = []
         for order in self:
             values += [
@@ -533,9 +537,10 @@ class SaleOrder(models.Model):
             stale = to_confirm.filtered(
                 lambda o: o.sales_closing_approval_state == "to_approve"
             )
-            stale.sales_closing_violation_ids.filtered(
+            # sudo: violations are readable by the Sales Closing groups only
+            stale.sudo().sales_closing_violation_ids.filtered(
                 lambda v: v.state == "pending"
-            ).sudo().unlink()
+            ).unlink()
             # sudo: the approval state is written by the workflows only; the
             # caller may confirm (write) these orders, checked above
             stale.sudo().write({"sales_closing_approval_state": "none"})

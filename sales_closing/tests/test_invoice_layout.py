@@ -302,6 +302,25 @@ class TestInvoiceLayout(TransactionCase):
         self.assertIn(invoice_layout.qr_png_data_uri(url), html)
         self.assertIn('data-payload-kind="url"', html)
 
+    def test_proforma_title_in_every_layout(self):
+        """The portal's download of an invoice without PDF prints PROFORMA
+        (Odoo's TestPortalInvoice checks the same markup)."""
+        for layout in ("classic", "modern", "cn_vat"):
+            self._set_layout(layout)
+            html = (
+                self.env["ir.actions.report"]
+                .with_context(proforma_invoice=True)
+                ._render_qweb_html(INVOICE_REPORT, self.invoice.ids)[0]
+                .decode()
+            )
+            self.assertIn("<span>PROFORMA</span>", html, layout)
+            html = (
+                self.env["ir.actions.report"]
+                ._render_qweb_html(INVOICE_REPORT, self.invoice.ids)[0]
+                .decode()
+            )
+            self.assertNotIn("PROFORMA", html, layout)
+
     def test_epc_qr_for_eur_invoice_to_iban(self):
         eur = self.env.ref("base.EUR")
         eur.active = True

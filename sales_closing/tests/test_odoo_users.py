@@ -177,6 +177,32 @@ class TestOdooUsers(TransactionCase):
         picking.action_cancel()
         self.assertEqual(self.picking.state, "cancel")
 
+    def test_salesperson_without_closing_group_under_validation_rules(self):
+        """With a rule on, Odoo's salesperson (in no Sales Closing group)
+        asks for approval and confirms again once the order is back within
+        the rules: the violations are handled for him."""
+        self.env.company.sales_closing_max_discount = 20.0
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "user_id": self.sales_own.id,
+                "order_line": [
+                    Command.create({"product_id": self.product.id, "discount": 30.0})
+                ],
+            }
+        )
+        self.env.invalidate_all()
+        order.with_user(self.sales_own).action_confirm()
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.sales_closing_approval_state, "to_approve")
+        self.assertEqual(order.sudo().sales_closing_violation_ids.state, "pending")
+        order.order_line.discount = 10.0
+        self.env.invalidate_all()
+        order.with_user(self.sales_own).action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.sales_closing_approval_state, "none")
+        self.assertFalse(order.sudo().sales_closing_violation_ids)
+
     def _odd_orders(self):
         """A quotation with a negative quantity and one whose currency is not
         its pricelist's: Odoo confirms both."""
