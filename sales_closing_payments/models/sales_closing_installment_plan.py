@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_date
 
 from ..engine import schedule
 
@@ -543,10 +544,12 @@ class SalesClosingInstallmentPlan(models.Model):
         """
         self.ensure_one()
         order = self.sale_order_id
-        period = self.env._(
+        # on the customer's invoice: in the customer's language and date format
+        texts = self.with_context(lang=order.partner_id.lang).env
+        period = texts._(
             "%(start)s to %(end)s",
-            start=fields.Date.to_string(line.due_date),
-            end=fields.Date.to_string(line.period_end or line.due_date),
+            start=format_date(texts, line.due_date),
+            end=format_date(texts, line.period_end or line.due_date),
         )
         invoice_lines = []
         for order_line in order.order_line:

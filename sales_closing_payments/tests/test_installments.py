@@ -8,6 +8,7 @@ from psycopg2 import IntegrityError
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
+from odoo.tools.misc import format_date
 
 
 class InstallmentCommon:
@@ -462,7 +463,11 @@ class TestInstallments(InstallmentCommon, TransactionCase):
         second = plan.line_ids[1]
         self.assertEqual(second.state, "paid")
         self.assertNotEqual(second.invoice_id, invoice)
-        self.assertIn(fields.Date.to_string(second_day), second.invoice_id.ref)
+        # the period as the customer reads dates, in the customer's language
+        customer_env = self.env(
+            context=dict(self.env.context, lang=order.partner_id.lang)
+        )
+        self.assertIn(format_date(customer_env, second_day), second.invoice_id.ref)
         self.assertEqual(plan.invoice_count, 2)
         self.assertEqual(plan.transaction_count, 2)
 
