@@ -217,6 +217,7 @@ class SalesClosingDemo(models.AbstractModel):
         today = today or fields.Date.context_today(self)
         rng = random.Random(2026)
         self._demo_languages()
+        self._demo_translations()
         self._demo_discounts()
         products = self._demo_products()
         admin = self.env.ref("base.user_admin")
@@ -263,6 +264,15 @@ class SalesClosingDemo(models.AbstractModel):
         stream = io.BytesIO()
         image.save(stream, format="PNG")
         return base64.b64encode(stream.getvalue())
+
+    @api.model
+    def _demo_translations(self):
+        """Load this module's translations now: Odoo loads them after the
+        demo data, and the closing package the demo seals would print its
+        template's text in English in a Chinese package."""
+        self.env["ir.module.module"].search(
+            [("name", "=", "sales_closing")]
+        )._update_translations()
 
     @api.model
     def _demo_discounts(self):

@@ -89,6 +89,21 @@ class TestScreens(TransactionCase):
         self.assertIn(discount, self.env.ref("base.group_user").implied_ids)
         self.assertTrue(user.has_group("sale.group_discount_per_so_line"))
 
+    def test_demo_seals_its_package_with_translated_templates(self):
+        # a language loaded without this module's terms, as when Odoo runs
+        # the demo data of the module before loading its .po
+        self.env["res.lang"]._activate_lang("zh_CN")
+        view = self.env.ref("sales_closing.report_closing_package_document")
+        self.env.cr.execute(
+            "UPDATE ir_ui_view SET arch_db = arch_db - 'zh_CN' WHERE id = %s",
+            [view.id],
+        )
+        view.invalidate_recordset(["arch_db"])
+        self.assertNotIn("开票与收款", view.with_context(lang="zh_CN").arch_db)
+        self.env["sales.closing.demo"]._demo_translations()
+        view.invalidate_recordset(["arch_db"])
+        self.assertIn("开票与收款", view.with_context(lang="zh_CN").arch_db)
+
     def test_reviewer_and_reviewed_by_read_differently_in_chinese(self):
         po = polib.pofile(
             str(Path(__file__).resolve().parent.parent / "i18n" / "zh_CN.po")
