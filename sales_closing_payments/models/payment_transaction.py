@@ -491,10 +491,17 @@ class PaymentTransaction(models.Model):
             )
 
     def _set_authorized(self, state_message=None, extra_allowed_states=()):
-        """Override of `payment`: remember when the authorization was given."""
-        txs = super()._set_authorized(
-            state_message=state_message, extra_allowed_states=extra_allowed_states
-        )
+        """Override of `payment`: remember when the authorization was given.
+
+        Only the arguments given are passed on: overrides of other addons
+        that take none (OCA ``sale_financial_risk``) keep working beside us.
+        """
+        kwargs = {}
+        if state_message is not None:
+            kwargs["state_message"] = state_message
+        if extra_allowed_states:
+            kwargs["extra_allowed_states"] = extra_allowed_states
+        txs = super()._set_authorized(**kwargs)
         txs.filtered(lambda tx: tx.operation not in ("refund", "validation")).write(
             {
                 "sales_closing_authorized_date": fields.Datetime.now(),
