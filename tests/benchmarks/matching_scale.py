@@ -172,6 +172,14 @@ def run_inline(database):
     return seconds, result
 
 
+def cpu_times():
+    """(busy, total) jiffies of the machine, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -296,9 +304,23 @@ def run_queued(config, database, channels, chunk_size, timeout, workdir):
             run_ids = runs.ids
             cr.commit()
         deadline = time.monotonic() + timeout
+        waits = {}
+        cpu_start = cpu_times()
         while True:
             time.sleep(0.5)
             with Registry(database).cursor() as cr:
+                # what the job's database sessions are doing (running,
+                # waiting for a lock...), sampled
+                cr.execute(
+                    """
+                    SELECT COALESCE(wait_event_type || ':' || wait_event, 'running')
+                      FROM pg_stat_activity
+                     WHERE datname = current_database() AND state = 'active'
+                       AND pid != pg_backend_pid()
+                    """
+                )
+                for (event,) in cr.fetchall():
+                    waits[event] = waits.get(event, 0) + 1
                 cr.execute(
                     "SELECT count(*) FROM queue_job WHERE state = ANY(%s)",
                     [list(STATES_TO_RUN)],
@@ -311,6 +333,7 @@ def run_queued(config, database, channels, chunk_size, timeout, workdir):
                 )
                 planning = cr.fetchone()[0]
             if not left and not planning:
+                cpu_end = cpu_times()
                 break
             if time.monotonic() > deadline:
                 raise RuntimeError(
@@ -339,6 +362,13 @@ def run_queued(config, database, channels, chunk_size, timeout, workdir):
             )
             recorded = cr.fetchone()[0]
             cr.execute(
+                "SELECT plan_seconds, line_count FROM sales_closing_match_run"
+                " WHERE id = ANY(%s)",
+                [run_ids],
+            )
+            for plan_seconds, line_count in cr.fetchall():
+                print(f"  run of {line_count} lines planned in {plan_seconds:.1f} s")
+            cr.execute(
                 """
                 SELECT method_name, state, retry,
                        EXTRACT(EPOCH FROM date_enqueued - first.t),
@@ -359,6 +389,12 @@ def run_queued(config, database, channels, chunk_size, timeout, workdir):
             result = outcomes(cr)
     close(database)
     failed = max(int(retried or 0), int(recorded or 0)) + int(not_done or 0)
+    busy = (cpu_end[0] - cpu_start[0]) / max(1, cpu_end[1] - cpu_start[1])
+    print(
+        f"  machine CPU busy {100 * busy:.0f} % of {os.cpu_count()} cores; "
+        "database sessions sampled every 0.5 s: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(waits.items(), key=lambda x: -x[1]))
+    )
     print(
         f"queued, {channels} channel(s): {float(seconds or 0):.1f} s, {jobs} jobs, "
         f"failed attempts {failed} (queue_job {retried}, runs {recorded}, "
