@@ -28,6 +28,9 @@ FAPIAO_FIELDS = (
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # the e-fapiao fields: set by the export, import and provider workflows
+    _sales_closing_workflow_fields = frozenset(FAPIAO_FIELDS)
+
     sales_closing_auto = fields.Boolean(
         string="Created by Invoicing Automation", readonly=True, copy=False
     )
@@ -333,13 +336,13 @@ class AccountMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            check_workflow_write(self, vals, FAPIAO_FIELDS)
+            check_workflow_write(self, vals, self._sales_closing_workflow_fields)
         return super().create(vals_list)
 
     def _sales_closing_fapiao_check_write(self, vals):
         """E-fapiao fields are set by their workflows only; an invoice with
         an issued e-fapiao is never reset to draft or cancelled."""
-        check_workflow_write(self, vals, FAPIAO_FIELDS)
+        check_workflow_write(self, vals, self._sales_closing_workflow_fields)
         if vals.get("state", "posted") != "posted":
             issued = self.filtered("sales_closing_fapiao_number")
             if issued:

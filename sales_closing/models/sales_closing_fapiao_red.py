@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import check_workflow_write
 
@@ -43,6 +43,7 @@ class SalesClosingFapiaoRed(models.Model):
     by the import (是否正数发票 = 否) or the provider."""
 
     _name = "sales.closing.fapiao.red"
+    _sales_closing_workflow_fields = frozenset(WORKFLOW_FIELDS)
     _description = "E-Fapiao Red-Letter Form"
     _inherit = ["mail.thread"]
     _order = "id desc"
@@ -132,12 +133,25 @@ class SalesClosingFapiaoRed(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            check_workflow_write(self, vals, WORKFLOW_FIELDS)
+            check_workflow_write(self, vals, self._sales_closing_workflow_fields)
         return super().create(vals_list)
 
     def write(self, vals):
-        check_workflow_write(self, vals, WORKFLOW_FIELDS)
+        check_workflow_write(self, vals, self._sales_closing_workflow_fields)
         return super().write(vals)
+
+    def unlink(self):
+        # a red-letter form is the evidence that a credit note was (or must
+        # be) reversed on the tax platform: it is voided, never deleted
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Red-letter form %s cannot be deleted: the bureau's state "
+                    "records its outcome (void included).",
+                    self[:1].display_name,
+                )
+            )
+        return super().unlink()
 
     def _check_accountant(self):
         if not self.env.user.has_group("sales_closing.group_closing_accountant"):

