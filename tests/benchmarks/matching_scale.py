@@ -434,7 +434,15 @@ def main():
     args.items = args.items or 2 * args.lines
     chunk_size = args.chunk_size or max(1, min(2000, -(-args.lines // 4)))
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    print(f"load average: {os.getloadavg()[0]:.2f}", flush=True)
+    before = cpu_times()
+    time.sleep(5)
+    after = cpu_times()
+    print(
+        f"load average: {os.getloadavg()[0]:.2f}; before the runs the machine is "
+        f"{100 * (after[0] - before[0]) / max(1, after[1] - before[1]):.0f} % busy "
+        f"(other work; of {os.cpu_count()} cores)",
+        flush=True,
+    )
     data = f"{args.database}_data"
     copies = [f"{args.database}_{name}" for name in ("inline", "q1", "q2")]
     workdir = tempfile.mkdtemp(prefix="matching_scale_")
