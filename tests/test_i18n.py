@@ -41,6 +41,35 @@ class TestZhCnComplete(TransactionCase):
                     f"{addon}/i18n/zh_CN.po lacks {len(missing)} translation(s), "
                     f"run ./setup/i18n {addon}; first: {missing[:5]}",
                 )
+                # Odoo applies a translation only where the entry's
+                # occurrences say (a field, a view, code): an entry without
+                # them stays English on screen though it is "translated".
+                where = {}
+                for entry in po:
+                    where.setdefault(entry.msgid, set()).update(
+                        path for path, _line in entry.occurrences
+                    )
+                unplaced = sorted(
+                    {
+                        row[4]
+                        for row in TranslationModuleReader(
+                            self.env.cr, modules=[addon], lang="en_US"
+                        )
+                        if row[4]
+                        and row[4].strip()
+                        and (
+                            f"code:{row[2]}"
+                            if row[1] == "code"
+                            else f"{row[1]}:{row[2]}:{row[3]}"
+                        )
+                        not in where.get(row[4], ())
+                    }
+                )
+                self.assertFalse(
+                    unplaced,
+                    f"{addon}/i18n/zh_CN.po lacks where {len(unplaced)} term(s) "
+                    f"are used, run ./setup/i18n {addon}; first: {unplaced[:5]}",
+                )
                 wrong = [
                     entry.msgid
                     for entry in po
