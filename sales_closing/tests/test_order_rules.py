@@ -212,12 +212,15 @@ class TestOrderRules(OrderRulesCase):
         self.assertEqual(order.state, "sale")
 
     def test_negative_quantity_names_order_and_line(self):
+        # the input check is a company setting, off by default (Odoo's way)
+        self.company.sales_closing_check_input = True
         order = self._order(qty=-2)
         with self.assertRaisesRegex(UserError, f"{order.name}.*Rule Good.*-2"):
             order.action_confirm()
         self.assertEqual(order.state, "draft")
 
     def test_currency_mismatch_names_order(self):
+        self.company.sales_closing_check_input = True
         eur = self.env.ref("base.EUR")
         eur.active = True
         order = self._order()

@@ -15,7 +15,8 @@ registry.category("web_tour.tours").add("sales_closing_reconcile_accept_tour", {
         },
         {
             content: "Its suggestions are shown with their score and reasons",
-            trigger: '.o_field_widget[name="sales_closing_suggestion_ids"] .o_data_row:contains("payer_name")',
+            // reasons in words (the engine's code payer_name reads "payer's name")
+            trigger: `.o_field_widget[name="sales_closing_suggestion_ids"] .o_data_row:contains("payer's name")`,
         },
         {
             content: "Accept the first suggestion",
