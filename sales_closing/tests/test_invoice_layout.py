@@ -10,6 +10,7 @@ import re
 import subprocess
 import tempfile
 from datetime import date
+from unittest.mock import patch
 
 import zxingcpp
 from PIL import Image
@@ -390,6 +391,52 @@ class TestInvoiceLayout(TransactionCase):
         self.assertEqual(
             self.invoice._get_name_invoice_report(), "account.report_invoice_document"
         )
+
+    def test_layouts_keep_what_modules_add_to_odoos_document(self):
+        """Each layout is Odoo's invoice document in another frame: what an
+        installed module adds to account.report_invoice_document (here
+        stock_account's lot and serial number table) is in every layout."""
+        odoo_document = self.env.ref("account.report_invoice_document")
+        extensions = odoo_document.inherit_children_ids.filtered(
+            lambda view: view.mode == "extension" and view.active
+        )
+        self.assertIn(
+            "stock_account.stock_account_report_invoice_document",
+            extensions.get_external_id().values(),
+        )
+        for layout in ("classic", "modern", "cn_vat"):
+            arch = self.env.ref(
+                f"sales_closing.report_invoice_{layout}"
+            ).get_combined_arch()
+            self.assertIn('name="invoice_snln_table"', arch, layout)
+            self.assertIn("_get_invoiced_lot_values", arch, layout)
+            self.assertNotIn("web.external_layout", arch, layout)
+
+    def test_lot_numbers_print_in_a_layout(self):
+        """A module's addition renders: stock_account's lot table, fed here
+        with one lot, prints in the classic layout."""
+        self.env.user.groups_id += self.env.ref("stock_account.group_lot_on_invoice")
+        self._set_layout("classic")
+        lots = [
+            {
+                "product_name": "升降办公桌",
+                "quantity": "3.00",
+                "uom_name": "Units",
+                "lot_name": "LOT-SC-0042",
+            }
+        ]
+        with patch.object(
+            type(self.env["account.move"]),
+            "_get_invoiced_lot_values",
+            lambda move: lots,
+        ):
+            html = (
+                self.env["ir.actions.report"]
+                ._render_qweb_html(INVOICE_REPORT, self.invoice.ids)[0]
+                .decode()
+            )
+        self.assertIn("LOT-SC-0042", html)
+        self.assertIn("o_sc_invoice_classic", html)
 
     def test_fallback_is_what_prints(self):
         """The journal's layout prints when the customer has none."""
