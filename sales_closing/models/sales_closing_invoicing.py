@@ -16,10 +16,14 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import SQL, config
+from odoo.tools.translate import LazyTranslate
 
 from ..engine import invoicing as engine
 
 _logger = logging.getLogger(__name__)
+# A failure is kept as lazy texts, written in each reader's language: the
+# activity in its assignee's, the order's field and chatter in the run's.
+_lt = LazyTranslate(__name__)
 
 BATCH_SIZE = 200
 ATTENTION_ACTIVITY = "sales_closing.mail_activity_invoicing_failed"
@@ -203,7 +207,7 @@ class SalesClosingInvoicing(models.AbstractModel):
 
     @api.model
     def _input_error(self, order, errors):
-        """The message of the bad input ``errors`` of ``order``."""
+        """The messages (lazy texts) of the bad input ``errors`` of ``order``."""
         lines = {line.id: line for line in order.order_line}
         messages = []
         for code, ref in errors:
@@ -211,7 +215,7 @@ class SalesClosingInvoicing(models.AbstractModel):
             label = line and (line.product_id.display_name or line.name)
             if code == engine.CURRENCY_MISMATCH:
                 messages.append(
-                    self.env._(
+                    _lt(
                         "Order %(order)s is in %(currency)s but its pricelist "
                         "or invoicing journal is in %(other)s.",
                         order=order.name,
@@ -228,7 +232,7 @@ class SalesClosingInvoicing(models.AbstractModel):
                 )
             elif code == engine.NEGATIVE_QTY:
                 messages.append(
-                    self.env._(
+                    _lt(
                         "Order %(order)s, line %(line)s: the quantity %(qty)s "
                         "is negative.",
                         order=order.name,
@@ -238,14 +242,14 @@ class SalesClosingInvoicing(models.AbstractModel):
                 )
             elif code == engine.ZERO_PRICE:
                 messages.append(
-                    self.env._(
+                    _lt(
                         "Order %(order)s, line %(line)s: the unit price is zero; "
                         "invoice it by hand if it is meant to be free.",
                         order=order.name,
                         line=label,
                     )
                 )
-        return "\n".join(messages)
+        return messages
 
     @api.model
     def _process(self, orders, raise_errors=False):
@@ -272,7 +276,7 @@ class SalesClosingInvoicing(models.AbstractModel):
                 continue
             plans.append((item, result))
         if raise_errors and failures:
-            raise UserError("\n".join(failures.values()))
+            raise UserError("\n".join(self._failure_text(f) for f in failures.values()))
         moves = self._create(orders, plans, failures, raise_errors)
         pending = orders.invoice_ids.filtered(
             lambda m: (
@@ -363,7 +367,7 @@ class SalesClosingInvoicing(models.AbstractModel):
                     self.env.invalidate_all()
                     message = self._error_message(error)
                     for order in Order.browse(unit):
-                        failures[order] = self.env._(
+                        failures[order] = _lt(
                             "Order %(order)s could not be invoiced: %(error)s",
                             order=order.name,
                             error=message,
@@ -420,7 +424,7 @@ class SalesClosingInvoicing(models.AbstractModel):
                 self.env.invalidate_all()
                 message = self._error_message(error)
                 for order in move.line_ids.sale_line_ids.order_id:
-                    failures[order] = self.env._(
+                    failures[order] = _lt(
                         "Invoice %(invoice)s of order %(order)s: %(error)s",
                         invoice=move.name or move.display_name,
                         order=order.name,
@@ -433,7 +437,7 @@ class SalesClosingInvoicing(models.AbstractModel):
         no_email = moves.filtered(lambda m: not m.partner_id.email)
         for move in no_email:
             for order in move.line_ids.sale_line_ids.order_id:
-                failures[order] = self.env._(
+                failures[order] = _lt(
                     "Invoice %(invoice)s of order %(order)s is posted but not "
                     "sent: %(partner)s has no email address.",
                     invoice=move.name,
@@ -473,7 +477,7 @@ class SalesClosingInvoicing(models.AbstractModel):
                 for order in move.line_ids.sale_line_ids.order_id:
                     failures.setdefault(
                         order,
-                        self.env._(
+                        _lt(
                             "Invoice %(invoice)s of order %(order)s: no mobile "
                             "number to send the SMS to.",
                             invoice=move.name,
@@ -507,15 +511,28 @@ class SalesClosingInvoicing(models.AbstractModel):
                 bodies={k: self.env._("SMS sent: %s", v) for k, v in logs.items()}
             )
 
+    @api.model
+    def _failure_text(self, failure, env=None):
+        """``failure`` (a lazy text, or a list of them) in ``env``'s language."""
+        env = env or self.env
+        parts = failure if isinstance(failure, list) else [failure]
+        return "\n".join(env._(part) for part in parts)
+
     def _flag(self, failures):
         """Show each failure on its order: field, activity, chatter, log."""
-        for order, message in failures.items():
-            _logger.warning("Invoicing automation: %s", message)
+        for order, failure in failures.items():
+            message = self._failure_text(failure)
+            _logger.warning(
+                "Invoicing automation: %s",
+                self._failure_text(failure, self.with_context(lang="en_US").env),
+            )
             order.sudo().write({"sales_closing_invoice_error": message})
+            user = order.user_id or self.env.ref("base.user_admin")
             order.sudo().activity_schedule(
                 ATTENTION_ACTIVITY,
-                user_id=(order.user_id or self.env.ref("base.user_admin")).id,
-                note=message,
+                user_id=user.id,
+                # in the language of the user who gets the activity
+                note=self._failure_text(failure, user.with_context(lang=user.lang).env),
             )
             order.sudo().message_post(
                 body=self.env._("Invoicing automation failed: %s", message)

@@ -4,7 +4,9 @@ from unittest.mock import patch
 from odoo import Command, api, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import html2plaintext
 
+from .report_pdf_common import po_msgstr
 from .test_order_rules import OrderRulesCase
 
 
@@ -404,6 +406,32 @@ class TestInvoicingFailures(InvoicingCase):
         self.assertIn(order.name, order.sales_closing_invoice_error)
         self.assertIn("Auto Good", order.sales_closing_invoice_error)
         self.assertIn("price is zero", order.sales_closing_invoice_error)
+
+    def test_activity_in_the_salespersons_language(self):
+        """An English run flags the order of a Chinese salesperson: the
+        order's error reads in English, the salesperson's activity in
+        Chinese (issue #22 item 6)."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.sales_user.lang = "zh_CN"
+        order = self._sale([(self.goods, 2, 0.0)])
+        order.user_id = self.sales_user
+        self._deliver(order, 2)
+        self.Invoicing = self.Invoicing.with_context(lang="en_US")
+        self._run()
+        english = (
+            f"Order {order.name}, line Auto Good: the unit price is zero; "
+            "invoice it by hand if it is meant to be free."
+        )
+        self.assertEqual(order.sales_closing_invoice_error, english)
+        chinese = po_msgstr(
+            "sales_closing",
+            "Order %(order)s, line %(line)s: the unit price is zero; invoice "
+            "it by hand if it is meant to be free.",
+        ) % {"order": order.name, "line": "Auto Good"}
+        activity = order.activity_ids
+        self.assertEqual(activity.user_id, self.sales_user)
+        self.assertEqual(html2plaintext(activity.note).strip(), chinese)
+        self.assertNotIn("price", activity.note)
 
     def test_bad_input_raises_for_a_user(self):
         order = self._sale([(self.goods, 2, 0.0)])

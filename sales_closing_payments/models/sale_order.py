@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import formatLang
 
 from odoo.addons.payment import utils as payment_utils
 
@@ -183,23 +184,56 @@ class SaleOrder(models.Model):
             _logger.warning(
                 "%s of %s on %s failed: %s", operation, amount, tx.reference, error
             )
-            message = self.env._(
-                "The %(operation)s of %(amount)s on the payment %(ref)s failed: "
-                "%(error)s",
-                operation=operation,
-                amount=amount,
-                ref=tx.reference,
-                error=error,
+            self.message_post(
+                body=self._sales_closing_apply_failure(
+                    self.env, operation, amount, tx, error
+                )[1]
             )
-            self.message_post(body=message)
+            # in the language of the user who gets the activity
+            user = self.user_id or self.env.user
+            summary, note = self._sales_closing_apply_failure(
+                user.with_context(lang=user.lang).env, operation, amount, tx, error
+            )
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._(
-                    "Online payment %(operation)s failed", operation=operation
-                ),
-                note=message,
-                user_id=self.user_id.id or self.env.uid,
+                summary=summary,
+                note=note,
+                user_id=user.id,
             )
+
+    def _sales_closing_apply_failure(self, env, operation, amount, tx, error):
+        """The summary and the text of a failed capture, void or refund of
+        ``amount`` on ``tx``, in the language of ``env``."""
+        values = {
+            "amount": formatLang(env, amount, currency_obj=self.currency_id),
+            "ref": tx.reference,
+            "error": error.args[0] if error.args else str(error),
+        }
+        if operation == capture_engine.CAPTURE:
+            return (
+                env._("Online payment capture failed"),
+                env._(
+                    "The capture of %(amount)s on the payment %(ref)s failed: "
+                    "%(error)s",
+                    **values,
+                ),
+            )
+        if operation == capture_engine.VOID:
+            return (
+                env._("Online payment void failed"),
+                env._(
+                    "The void of the authorization of %(amount)s on the payment "
+                    "%(ref)s failed: %(error)s",
+                    **values,
+                ),
+            )
+        return (
+            env._("Online payment refund failed"),
+            env._(
+                "The refund of %(amount)s on the payment %(ref)s failed: %(error)s",
+                **values,
+            ),
+        )
 
     def _action_cancel(self):
         res = super()._action_cancel()

@@ -14,8 +14,11 @@ import requests
 from psycopg2 import IntegrityError
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.tests import TransactionCase, tagged
-from odoo.tools import mute_logger
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import html2plaintext, mute_logger
+from odoo.tools.misc import formatLang
+
+from odoo.addons.sales_closing.tests.report_pdf_common import po_msgstr
 
 STRIPE_REQUEST = "odoo.addons.payment_stripe.models.payment_provider.requests.request"
 
@@ -439,6 +442,51 @@ class TestCaptureStripe(CaptureCase):
         self.assertEqual(picking.state, "done")
         self.assertEqual(tx.state, "authorized")
         self.assertIn("failed", order.activity_ids.summary or "")
+
+    def test_failure_activity_in_the_salespersons_language(self):
+        """An English warehouse user's delivery fails to capture the payment
+        of a Chinese salesperson's order: the chatter reads in English, the
+        salesperson's activity in Chinese (issue #22 item 6)."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        seller = new_test_user(
+            self.env, "capture_seller", groups="sales_team.group_sale_salesman"
+        )
+        seller.lang = "zh_CN"
+        order = self._order()
+        order.user_id = seller
+        tx = self._authorize(order, self.stripe)
+        error = {"error": {"message": "This PaymentIntent could not be captured."}}
+
+        def request(method, url, data=None, headers=None, timeout=None):
+            return FakeResponse(error, status=400)
+
+        with (
+            patch(STRIPE_REQUEST, side_effect=request),
+            mute_logger(
+                "odoo.addons.payment_stripe.models.payment_provider",
+                "odoo.addons.sales_closing_payments.models.sale_order",
+            ),
+        ):
+            self._deliver(order.with_context(lang="en_US"), 10)
+        activity = order.activity_ids.filtered(lambda a: a.user_id == seller)
+        self.assertEqual(
+            activity.summary,
+            po_msgstr("sales_closing_payments", "Online payment capture failed"),
+        )
+        note = html2plaintext(activity.note)
+        prefix = po_msgstr(
+            "sales_closing_payments",
+            "The capture of %(amount)s on the payment %(ref)s failed: %(error)s",
+        ).split("%(error)s")[0] % {
+            "amount": formatLang(
+                self.env(context={"lang": "zh_CN"}), 1100.0, currency_obj=self.currency
+            ),
+            "ref": tx.reference,
+        }
+        self.assertTrue(note.startswith(prefix), note)
+        self.assertNotIn("capture of", note)
+        english = order.message_ids.filtered(lambda m: "capture of" in (m.body or ""))
+        self.assertEqual(len(english), 1)
 
     def test_credit_note_refund_on_stripe_sends_key(self):
         order = self._order()
