@@ -18,3 +18,5 @@ from . import sales_closing_difference
 from . import sales_closing_period
 from . import sales_closing_check_kind
 from . import sales_closing_check_line
+from . import sales_closing_review
+from . import account_bank_statement_line_review
