@@ -18,6 +18,7 @@
         "data/sales_closing_cron.xml",
         "data/sales_closing_order_data.xml",
         "data/sales_closing_invoicing_data.xml",
+        "data/sales_closing_fapiao_tax_code_data.xml",
         "views/sales_closing_check_kind_views.xml",
         "views/sales_closing_check_line_views.xml",
         "views/sales_closing_period_views.xml",
@@ -48,6 +49,7 @@
         "wizards/sales_closing_report_wizard_views.xml",
         "views/sales_closing_fapiao_views.xml",
         "wizards/sales_closing_fapiao_views.xml",
+        "views/sales_closing_fapiao_tax_code_views.xml",
     ],
     "demo": ["demo/sales_closing_demo.xml"],
     "assets": {

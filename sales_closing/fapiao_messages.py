@@ -82,6 +82,25 @@ def _texts(env):
             "%(file)s is neither an issued e-fapiao (XML, OFD) nor the "
             "platform's export (XLSX) nor a zip of them."
         ),
+        "tax_table_encoding": env._("Unreadable text file."),
+        "tax_table_zip": env._("%(file)s: the archive must hold one XLSX or CSV file."),
+        "tax_table_file": env._(
+            "%(file)s: upload the code table as XLSX or CSV (an XLS workbook "
+            "can be saved as XLSX first)."
+        ),
+        "tax_table_unreadable": env._("%(file)s is not a readable XLSX workbook."),
+        "tax_table_size": env._("%(file)s has more than %(max)s rows."),
+        "tax_table_headers": env._(
+            "%(file)s: no header row with the code (SPBM or 合并编码) and the "
+            "name (SPMC or 货物和劳务名称) in its first ten rows."
+        ),
+        "tax_table_code": env._(
+            "%(file)s, row %(row)s: %(code)s is not a 19-digit tax classification code."
+        ),
+        "tax_table_name": env._(
+            "%(file)s, row %(row)s: the code %(value)s has no name."
+        ),
+        "tax_table_empty": env._("%(file)s holds no code."),
         "conflict": env._(
             "%(file)s: e-fapiao %(number)s has %(key)s %(value)s, but "
             "%(other)s says %(known)s."

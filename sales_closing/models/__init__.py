@@ -27,3 +27,4 @@ from . import sales_closing_invoicing
 from . import product_pricelist
 from . import product_template
 from . import sales_closing_fapiao_red
+from . import sales_closing_fapiao_tax_code

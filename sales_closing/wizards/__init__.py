@@ -7,3 +7,4 @@ from . import sales_closing_report_wizard
 from . import sales_closing_fapiao_export
 from . import sales_closing_fapiao_import
 from . import sales_closing_fapiao_import_line
+from . import sales_closing_fapiao_tax_code_import
