@@ -1,5 +1,9 @@
+import logging
+import threading
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..engine import invoice_layout, numerals
 from ..engine.fapiao import FapiaoError, money
@@ -7,6 +11,8 @@ from ..engine.fapiao.checks import template_rows
 from ..engine.fapiao.nuonuo import NuonuoClient
 from ..engine.fapiao.provider import ProviderError, issue_once
 from ..tools import check_workflow_write, selection_labels
+
+_logger = logging.getLogger(__name__)
 
 SALES_CLOSING_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
 FAPIAO_STATES = [
@@ -22,6 +28,9 @@ FAPIAO_FIELDS = (
     "sales_closing_fapiao_serial",
     "sales_closing_fapiao_number",
     "sales_closing_fapiao_date",
+    "sales_closing_fapiao_amount_total",
+    "sales_closing_fapiao_amount_tax",
+    "sales_closing_fapiao_sent_date",
 )
 
 
@@ -75,12 +84,55 @@ class AccountMove(models.Model):
     sales_closing_fapiao_date = fields.Date(
         string="E-Fapiao Date", readonly=True, copy=False
     )
+    sales_closing_fapiao_amount_total = fields.Monetary(
+        string="E-Fapiao Total",
+        readonly=True,
+        copy=False,
+        help="Total with tax of the issued e-fapiao (价税合计), as the platform "
+        "or the provider gives it; negative for a red e-fapiao. Empty when "
+        "not given.",
+    )
+    sales_closing_fapiao_amount_tax = fields.Monetary(
+        string="E-Fapiao Tax",
+        readonly=True,
+        copy=False,
+        help="Tax of the issued e-fapiao (税额); negative for a red e-fapiao.",
+    )
+    sales_closing_fapiao_sent_date = fields.Datetime(
+        string="E-Fapiao Sent to Provider",
+        readonly=True,
+        copy=False,
+        help="When the invoice was last sent to the API provider; until its "
+        "e-fapiao is issued or refused, the scheduled action queries it.",
+    )
+    sales_closing_fapiao_red_state = fields.Selection(
+        [
+            ("draft", "To Enter"),
+            ("submitted", "Sent to Provider"),
+            ("pending", "Awaiting Confirmation"),
+            ("confirmed", "Confirmed"),
+            ("issued", "Red E-Fapiao Issued"),
+            ("void", "Void"),
+        ],
+        string="Red-Letter Form",
+        compute="_compute_sales_closing_fapiao_red_state",
+        help="State of the credit note's red-letter form (红字确认单).",
+    )
     sales_closing_fapiao_red_ids = fields.One2many(
         "sales.closing.fapiao.red",
         "move_id",
         string="Red-Letter Forms",
         groups="sales_closing.group_closing_user",
     )
+
+    @api.depends("sales_closing_fapiao_red_ids.state")
+    def _compute_sales_closing_fapiao_red_state(self):
+        # sudo: the state of the form is shown on the credit note to anyone
+        # who reads it; the form itself stays for closing users
+        for move in self:
+            move.sales_closing_fapiao_red_state = (
+                move.sudo().sales_closing_fapiao_red_ids[:1].state or False
+            )
 
     _sql_constraints = [
         (
@@ -493,6 +545,11 @@ class AccountMove(models.Model):
             user_tax=company.vat or "",
             url=company.sales_closing_fapiao_nuonuo_url,
             seller={"vat": company.vat or "", "phone": company.phone or ""},
+            timeout=float(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param("sales_closing.fapiao_provider_timeout", "30")
+            ),
         )
 
     def action_sales_closing_fapiao_issue(self):
@@ -523,6 +580,7 @@ class AccountMove(models.Model):
                 {
                     "sales_closing_fapiao_serial": values["serial"],
                     "sales_closing_fapiao_state": "exported",
+                    "sales_closing_fapiao_sent_date": fields.Datetime.now(),
                 }
             )
             try:
@@ -548,6 +606,10 @@ class AccountMove(models.Model):
                 "sales_closing_fapiao_number": result["number"],
                 "sales_closing_fapiao_date": result.get("date"),
             }
+            if result.get("total") is not None:
+                values["sales_closing_fapiao_amount_total"] = float(result["total"])
+            if result.get("tax") is not None:
+                values["sales_closing_fapiao_amount_tax"] = float(result["tax"])
         elif result["state"] == "failed":
             values = {"sales_closing_fapiao_state": "failed"}
             self.message_post(
@@ -559,3 +621,90 @@ class AccountMove(models.Model):
             values = {"sales_closing_fapiao_state": "exported"}
         # sudo: e-fapiao fields are set by this workflow only
         self.sudo().write(values)
+
+    # Red-letter forms from the credit note -----------------------------
+    def _sales_closing_fapiao_red_forms(self):
+        # sudo: the forms of the credit notes shown; their buttons check the
+        # accountant group before anything is sent
+        return self.sudo().sales_closing_fapiao_red_ids.sudo(False)
+
+    def action_sales_closing_fapiao_red_submit(self):
+        """Send the credit note's red-letter form to the API provider."""
+        return self._sales_closing_fapiao_red_forms().action_provider_submit()
+
+    def action_sales_closing_fapiao_red_query(self):
+        """Ask the API provider for the state of the credit note's form."""
+        return self._sales_closing_fapiao_red_forms().action_provider_query()
+
+    # Scheduled query of the provider ------------------------------------
+    @api.model
+    def _sales_closing_fapiao_lock(self, table, where, limit):
+        """Ids of the rows of ``table`` matching ``where`` that no other
+        transaction holds, locked until this one ends (``SKIP LOCKED``: two
+        runs at the same time take different rows and never wait)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT t.id FROM %s t JOIN res_company c ON c.id = t.company_id "
+                "WHERE c.sales_closing_fapiao_enabled "
+                "AND c.sales_closing_fapiao_provider = 'nuonuo' AND %s "
+                "ORDER BY t.id LIMIT %s FOR UPDATE OF t SKIP LOCKED",
+                SQL.identifier(table),
+                where,
+                limit,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _cron_sales_closing_fapiao_query(self, limit=200, commit=None):
+        """Query the API provider for the invoices sent and not yet issued
+        or refused, and for the red-letter forms sent and not yet final.
+        Nothing is ever sent: queries only, so running twice, or two runs at
+        once, change nothing twice (rows locked with ``SKIP LOCKED``).
+        Returns ``(invoices, forms)`` queried."""
+        if commit is None:  # commit what was learnt, except inside tests
+            commit = not getattr(threading.current_thread(), "testing", False)
+        ids = self._sales_closing_fapiao_lock(
+            "account_move",
+            SQL(
+                "t.state = 'posted' AND t.sales_closing_fapiao_state = 'exported' "
+                "AND t.sales_closing_fapiao_sent_date IS NOT NULL "
+                "AND t.sales_closing_fapiao_serial IS NOT NULL "
+                "AND t.sales_closing_fapiao_number IS NULL"
+            ),
+            limit,
+        )
+        moves = self.browse(ids)
+        moves.invalidate_recordset()
+        for move in moves:
+            try:
+                result = move._sales_closing_fapiao_client().query(
+                    move.sales_closing_fapiao_serial
+                )
+            except ProviderError as error:  # timeouts included: next run
+                _logger.info("E-fapiao query of %s not answered: %s", move.name, error)
+                continue
+            if result["state"] in ("issued", "failed", "pending"):
+                move._sales_closing_fapiao_apply(result)
+        form_ids = self.env[
+            "sales.closing.fapiao.red"
+        ]._sales_closing_fapiao_lock_forms(limit)
+        forms = self.env["sales.closing.fapiao.red"].browse(form_ids)
+        forms.invalidate_recordset()
+        for form in forms:
+            try:
+                known = form.move_id._sales_closing_fapiao_client().query_red_form(
+                    form.provider_form_id
+                )
+            except ProviderError as error:
+                _logger.info(
+                    "Red-letter form query of %s not answered: %s",
+                    form.display_name,
+                    error,
+                )
+                continue
+            form._provider_apply(known)
+        if commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return moves, forms

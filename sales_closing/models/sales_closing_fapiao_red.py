@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
+from ..engine.fapiao.provider import ProviderError, ProviderTimeout
 from ..tools import check_workflow_write
 
 RED_REASONS = [
@@ -34,7 +36,11 @@ WORKFLOW_FIELDS = (
     "blue_number",
     "amount_untaxed",
     "amount_tax",
+    "provider_form_id",
+    "provider_date",
 )
+# the form's states the provider is queried for (sent, not final)
+PROVIDER_OPEN_STATES = ("submitted", "pending", "confirmed")
 
 
 class SalesClosingFapiaoRed(models.Model):
@@ -91,9 +97,25 @@ class SalesClosingFapiaoRed(models.Model):
     red_date = fields.Date(string="Red E-Fapiao Date", readonly=True)
     amount_untaxed = fields.Monetary(readonly=True, currency_field="currency_id")
     amount_tax = fields.Monetary(readonly=True, currency_field="currency_id")
+    provider_form_id = fields.Char(
+        string="Provider Request",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Our identifier of the form at the API provider (Nuonuo's billId), "
+        "recorded before the request is sent: a form sent without an answer is "
+        "queried by it, never sent twice.",
+    )
+    provider_date = fields.Datetime(
+        string="Sent to Provider", readonly=True, copy=False
+    )
+    company_provider = fields.Selection(
+        related="company_id.sales_closing_fapiao_provider", string="Provider"
+    )
     state = fields.Selection(
         [
             ("draft", "To Enter"),
+            ("submitted", "Sent to Provider"),
             ("pending", "Awaiting Confirmation"),
             ("confirmed", "Confirmed"),
             ("issued", "Red E-Fapiao Issued"),
@@ -111,13 +133,13 @@ class SalesClosingFapiaoRed(models.Model):
         ),
     ]
 
-    @api.depends("bureau_state", "red_number")
+    @api.depends("bureau_state", "red_number", "provider_form_id")
     def _compute_state(self):
         for form in self:
             if form.red_number:
                 form.state = "issued"
             elif not form.bureau_state:
-                form.state = "draft"
+                form.state = "submitted" if form.provider_form_id else "draft"
             elif form.bureau_state in BUREAU_ISSUABLE:
                 form.state = "confirmed"
             elif form.bureau_state in ("02", "03"):
@@ -185,4 +207,194 @@ class SalesClosingFapiaoRed(models.Model):
         self._check_accountant()
         self.filtered(lambda form: not form.red_number)._set_bureau(
             {"bureau_state": "08"}
+        )
+
+    # API provider (Nuonuo) ---------------------------------------------
+    @api.model
+    def _sales_closing_fapiao_lock_forms(self, limit):
+        """Ids of the forms sent to the provider and not final, locked
+        (``SKIP LOCKED``) for the scheduled query."""
+        return self.env["account.move"]._sales_closing_fapiao_lock(
+            self._table,
+            SQL(
+                "t.provider_form_id IS NOT NULL AND t.state IN %s",
+                PROVIDER_OPEN_STATES,
+            ),
+            limit,
+        )
+
+    def _provider_values(self):
+        """The form as the provider client reads it (engine.fapiao.provider)."""
+        self.ensure_one()
+        company = self.company_id
+        partner = self.move_id.commercial_partner_id
+        return {
+            "form_id": self.provider_form_id,
+            "blue_number": self.blue_number,
+            "reason": self.reason,
+            "type": partner.sales_closing_fapiao_type
+            or company.sales_closing_fapiao_type,
+            "date": fields.Datetime.to_string(self.provider_date),
+            "seller_vat": company.vat or "",
+            "seller_name": company.name or "",
+            "buyer_vat": partner.vat or "",
+            "buyer_name": partner.name or "",
+        }
+
+    def _provider_error(self, error):
+        return UserError(
+            self.env._(
+                "Red-letter form %(form)s: the provider refused the request "
+                "(%(code)s): %(message)s",
+                form=self.display_name,
+                code=error.code,
+                message=error.message,
+            )
+        )
+
+    def _check_provider(self):
+        for form in self:
+            if form.company_id.sales_closing_fapiao_provider != "nuonuo":
+                raise UserError(
+                    self.env._(
+                        "Red-letter form %(form)s: %(company)s issues e-fapiao "
+                        "by the batch-issue file; enter the form on the tax "
+                        "platform and record its outcome with the buttons.",
+                        form=form.display_name,
+                        company=form.company_id.name,
+                    )
+                )
+            if not form.blue_number:
+                raise UserError(
+                    self.env._(
+                        "Red-letter form %(form)s has no blue e-fapiao number.",
+                        form=form.display_name,
+                    )
+                )
+
+    def action_provider_submit(self):
+        """Send the forms to the company's API provider, once: a form sent
+        before is queried first and sent again only if the provider never
+        received it; without an answer it stays *Sent to Provider* and is
+        queried later (button or scheduled action)."""
+        self._check_accountant()
+        forms = self.filtered(lambda form: form.state in ("draft", "submitted"))
+        forms._check_provider()
+        unanswered = self.browse()
+        for form in forms:
+            client = form.move_id._sales_closing_fapiao_client()
+            if form.provider_form_id:
+                try:
+                    known = client.query_red_form(form.provider_form_id)
+                except ProviderTimeout:
+                    unanswered |= form
+                    continue
+                except ProviderError as error:
+                    raise form._provider_error(error) from error
+                if known.get("bureau_state"):
+                    form._provider_apply(known)
+                    continue
+            else:
+                # recorded before the request: a retry queries this id
+                form._set_bureau(
+                    {
+                        "provider_form_id": f"SCRF{form.id:012d}",
+                        "provider_date": fields.Datetime.now(),
+                    }
+                )
+            try:
+                client.request_red_form(form._provider_values())
+                known = client.query_red_form(form.provider_form_id)
+            except ProviderTimeout:
+                unanswered |= form
+                continue
+            except ProviderError as error:
+                raise form._provider_error(error) from error
+            form._provider_apply(known)
+        return unanswered._provider_unanswered()
+
+    def action_provider_query(self):
+        """Ask the provider for the bureau's state of the forms sent."""
+        self._check_accountant()
+        forms = self.filtered(
+            lambda form: form.provider_form_id and form.state in PROVIDER_OPEN_STATES
+        )
+        forms._check_provider()
+        unanswered = self.browse()
+        for form in forms:
+            try:
+                known = form.move_id._sales_closing_fapiao_client().query_red_form(
+                    form.provider_form_id
+                )
+            except ProviderTimeout:
+                unanswered |= form
+                continue
+            except ProviderError as error:
+                raise form._provider_error(error) from error
+            form._provider_apply(known)
+        return unanswered._provider_unanswered()
+
+    def _provider_unanswered(self):
+        """A warning naming the forms the provider did not answer for."""
+        if not self:
+            return True
+        for form in self:
+            form.message_post(
+                body=self.env._(
+                    "The provider did not answer; the form is queried again "
+                    "later (never sent twice)."
+                )
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "title": self.env._("No answer from the provider"),
+                "message": self.env._(
+                    "%(forms)s: the provider did not answer. The forms are "
+                    "queried again by the scheduled action or the Query button.",
+                    forms=", ".join(self.mapped("display_name")),
+                ),
+            },
+        }
+
+    def _provider_apply(self, known):
+        """Record the provider's answer: the bureau's state, the form number
+        and, once issued, the red e-fapiao on the form and its credit note."""
+        self.ensure_one()
+        values = {}
+        state = known.get("bureau_state")
+        if state and state in dict(BUREAU_STATES) and state != self.bureau_state:
+            values["bureau_state"] = state
+        if known.get("form_number") and known["form_number"] != self.form_number:
+            values["form_number"] = known["form_number"]
+        red = known.get("red_number")
+        if red and not self.red_number:
+            values["red_number"] = red
+            values["red_date"] = known.get("red_date") or fields.Date.context_today(
+                self
+            )
+        if not values:
+            return
+        self._set_bureau(values)
+        if red and not self.move_id.sales_closing_fapiao_number:
+            # sudo: the credit note's e-fapiao fields are set by this
+            # workflow only, after the caller's group check
+            self.move_id.sudo().write(
+                {
+                    "sales_closing_fapiao_number": red,
+                    "sales_closing_fapiao_date": values["red_date"],
+                    "sales_closing_fapiao_state": "red",
+                }
+            )
+        labels = dict(self._fields["bureau_state"]._description_selection(self.env))
+        self.message_post(
+            body=self.env._(
+                "Provider: %(state)s, form %(number)s, red e-fapiao %(red)s.",
+                state=labels.get(self.bureau_state, self.bureau_state or "-"),
+                number=self.form_number or "-",
+                red=self.red_number or "-",
+            )
         )

@@ -14,6 +14,11 @@ from ..engine import aging as aging_engine
 from ..engine import package as package_engine
 from ..tools import check_workflow_write, safe_text, selection_labels
 
+# Format of the snapshot's figures.  The ``fapiao`` section (companies
+# issuing e-fapiao) is optional and does not change it: the content hash
+# covers whatever the stored snapshot holds (hash formats 1 and 2 alike), so
+# packages sealed before it verify as they are, and a company without
+# e-fapiao seals the same snapshot as before.
 SNAPSHOT_FORMAT = 1
 SEALED_FIELDS = {
     "period_id",
@@ -438,6 +443,7 @@ class SalesClosingPackage(models.Model):
             "receivables": self._figures_receivables(period),
             "bank": self._figures_bank(period),
             "checks": self._figures_checks(period),
+            **self._figures_fapiao(period),
         }
 
     @api.model
@@ -718,6 +724,61 @@ class SalesClosingPackage(models.Model):
         }
 
     @api.model
+    def _figures_fapiao(self, period):
+        """China e-fapiao of the period (companies issuing e-fapiao only):
+        posted customer invoices with an issued e-fapiao, invoices and
+        credit notes without one, and credit notes red-lettered (red
+        e-fapiao issued); count, untaxed, tax and total in company currency.
+
+        ``{}`` for a company that does not issue e-fapiao: its snapshot, and
+        so its content hash, is what it was before.  One query."""
+        if not period.company_id.sales_closing_fapiao_enabled:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move_type,
+                       sales_closing_fapiao_number IS NOT NULL,
+                       COUNT(*),
+                       SUM(amount_untaxed_signed),
+                       SUM(amount_tax_signed),
+                       SUM(amount_total_signed)
+                  FROM account_move
+                 WHERE company_id = %(company)s
+                   AND state = 'posted'
+                   AND move_type IN ('out_invoice', 'out_refund')
+                   AND date >= %(start)s
+                   AND date <= %(end)s
+              GROUP BY 1, 2
+                """,
+                company=period.company_id.id,
+                start=period.date_from,
+                end=period.date_to,
+            )
+        )
+        groups = {"issued": [], "not_issued": [], "red": []}
+        for move_type, issued, count, untaxed, tax, total in self.env.cr.fetchall():
+            if not issued:
+                key = "not_issued"
+            elif move_type == "out_refund":
+                key = "red"
+            else:
+                key = "issued"
+            groups[key].append((count, untaxed or 0, tax or 0, total or 0))
+        return {
+            "fapiao": {
+                key: {
+                    "count": sum(row[0] for row in rows),
+                    "untaxed": self._amount(period, sum(row[1] for row in rows)),
+                    "tax": self._amount(period, sum(row[2] for row in rows)),
+                    "total": self._amount(period, sum(row[3] for row in rows)),
+                }
+                for key, rows in groups.items()
+            }
+        }
+
+    @api.model
     def _figures_checks(self, period):
         return [
             {
@@ -744,6 +805,14 @@ class SalesClosingPackage(models.Model):
             "by_country": self.env._("Country"),
             "by_region": self.env._("Region"),
         }
+
+    def _fapiao_labels(self):
+        """``[(snapshot key, heading)]`` of the e-fapiao figures, translated."""
+        return [
+            ("issued", self.env._("Invoices with an issued e-fapiao")),
+            ("not_issued", self.env._("Invoices and credit notes without e-fapiao")),
+            ("red", self.env._("Credit notes red-lettered (red e-fapiao issued)")),
+        ]
 
     def _bucket_label(self, label):
         """The heading of the aging bucket ``label`` of the snapshot
@@ -818,6 +887,11 @@ class SalesClosingPackage(models.Model):
             "dimensions": [
                 (key, labels.get(key, key), data.get("sales", {}).get(key, []))
                 for key, _label in SALES_DIMENSIONS
+            ],
+            "fapiao": [
+                (label, data["fapiao"][key])
+                for key, label in self._fapiao_labels()
+                if key in data.get("fapiao", {})
             ],
         }
 
@@ -937,6 +1011,28 @@ class SalesClosingPackage(models.Model):
                 )
             ],
         )
+        fapiao = data.get("fapiao")
+        if fapiao:
+            sheet(
+                self.env._("E-Fapiao"),
+                [
+                    self.env._("Item"),
+                    self.env._("Count"),
+                    self.env._("Untaxed"),
+                    self.env._("Tax"),
+                    self.env._("Total"),
+                ],
+                [
+                    (
+                        label,
+                        fapiao[key]["count"],
+                        Decimal(fapiao[key]["untaxed"]),
+                        Decimal(fapiao[key]["tax"]),
+                        Decimal(fapiao[key]["total"]),
+                    )
+                    for key, label in self._fapiao_labels()
+                ],
+            )
         sheet(
             self.env._("Checks"),
             [

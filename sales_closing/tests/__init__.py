@@ -32,6 +32,8 @@ from . import test_currency_totals
 from . import test_engine_fapiao
 from . import test_fapiao
 from . import test_engine_fapiao_provider
+from . import test_engine_fapiao_tax_codes
+from . import test_fapiao_close
 from . import test_report_pdf
 from . import test_package_report
 from . import test_screens

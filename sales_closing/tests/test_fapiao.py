@@ -42,8 +42,9 @@ def sheet_rows(data, sheet_name):
     return rows
 
 
-@tagged("post_install", "-at_install")
-class TestFapiao(TransactionCase):
+class FapiaoCase(TransactionCase):
+    """A company issuing e-fapiao, customers, products, taxes and helpers."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -158,7 +159,9 @@ class TestFapiao(TransactionCase):
         wizard.action_import()
         return wizard
 
-    # ------------------------------------------------------------------
+
+@tagged("post_install", "-at_install")
+class TestFapiao(FapiaoCase):
     def test_export_cell_by_cell(self):
         special = self.invoice(
             self.special,

@@ -174,6 +174,8 @@ class SalesClosingFapiaoImport(models.TransientModel):
             {
                 "sales_closing_fapiao_number": invoice["number"],
                 "sales_closing_fapiao_date": invoice["date"],
+                "sales_closing_fapiao_amount_total": float(invoice["total"]),
+                "sales_closing_fapiao_amount_tax": float(invoice["tax"]),
                 "sales_closing_fapiao_state": "issued"
                 if invoice["positive"]
                 else "red",

@@ -1,0 +1,594 @@
+"""China e-fapiao at the close: the closing package's figures, red-letter
+forms through the provider, the scheduled query, the tax code table."""
+
+import base64
+import io
+import json
+import threading
+import time
+from datetime import date
+from urllib.parse import urlsplit
+
+from openpyxl import load_workbook
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests.common import _super_send
+
+from odoo.addons.sales_closing.engine.fapiao import nuonuo
+
+from .fapiao_samples import issued_xml, summary_workbook
+from .test_engine_fapiao_provider import APP_KEY, APP_SECRET, TOKEN, NuonuoSimulator
+from .test_engine_fapiao_tax_codes import SAMPLE, software_workbook
+from .test_fapiao import BUYER_VAT, SELLER_VAT, FapiaoCase
+
+
+class RedSimulator(NuonuoSimulator):
+    """The simulator, with a refusal and a slow answer for red forms."""
+
+    def __init__(self):
+        super().__init__()
+        self.refuse_red = False
+        self.delay_red = 0
+
+    def answer(self, method, payload):
+        if method == nuonuo.SAVE_RED and self.refuse_red:
+            return {"code": "E9999", "describe": "蓝字发票已全额红冲"}
+        answer = super().answer(method, payload)
+        if method == nuonuo.SAVE_RED and self.delay_red:
+            time.sleep(self.delay_red)  # received, answered too late
+        return answer
+
+    def bureau(self, bill_id, state, red_number=None):
+        """The buyer (or the bureau) moves the form on."""
+        self.forms[bill_id]["billStatus"] = state
+        if red_number:
+            self.forms[bill_id]["redInvoiceNumber"] = red_number
+
+
+class FapiaoCloseCase(FapiaoCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(
+            cls.env,
+            "fp_manager",
+            groups="sales_closing.group_closing_manager,account.group_account_invoice",
+        )
+        cls.period = cls.env["sales.closing.period"].create(
+            {
+                "name": "2026-01 e-fapiao",
+                "date_from": date(2026, 1, 1),
+                "date_to": date(2026, 1, 31),
+            }
+        )
+
+    def issue_by_import(self, move, number, day="2026-01-15"):
+        self.export(move)
+        self.import_files(
+            [
+                (
+                    f"{number}.xml",
+                    issued_xml(
+                        number,
+                        day,
+                        move.commercial_partner_id.vat or "",
+                        f"{move.amount_untaxed:.2f}",
+                        f"{move.amount_tax:.2f}",
+                        f"{move.amount_total:.2f}",
+                        move.sales_closing_fapiao_serial,
+                        seller_vat=SELLER_VAT,
+                    ),
+                )
+            ]
+        )
+        self.assertEqual(move.sales_closing_fapiao_number, number)
+
+    def refund(self, move, day=date(2026, 1, 20)):
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "date": day})
+        )
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        refund.action_post()
+        return refund
+
+    def red_by_import(self, refund, number, blue):
+        self.import_files(
+            [
+                (
+                    "red.xlsx",
+                    summary_workbook(
+                        [
+                            {
+                                "数电发票号码": number,
+                                "销方识别号": SELLER_VAT,
+                                "购方识别号": BUYER_VAT,
+                                "开票日期": "2026-01-21",
+                                "金额": f"{-refund.amount_untaxed:.2f}",
+                                "税额": f"{-refund.amount_tax:.2f}",
+                                "价税合计": f"{-refund.amount_total:.2f}",
+                                "发票状态": "正常",
+                                "是否正数发票": "否",
+                                "备注": f"被红冲蓝字数电发票号码：{blue}",
+                            }
+                        ]
+                    ),
+                )
+            ]
+        )
+        self.assertEqual(refund.sales_closing_fapiao_state, "red")
+
+    def close(self, period):
+        period.action_run_checks()
+        lines = period.check_line_ids
+        lines.filtered(lambda line: line.is_manual).write({"status": "ok"})
+        failed = lines.filtered(lambda line: line.status == "failed")
+        failed.write({"waiver_reason": "e-fapiao test"})
+        failed.with_user(self.manager).action_waive()
+        if "flux_line_ids" in period._fields:
+            period.flux_line_ids.write({"explanation": "e-fapiao test"})
+        period.with_user(self.manager).action_close()
+        return period.package_ids.sorted("version")[-1]
+
+    def use_nuonuo(self, simulator):
+        self.company.write(
+            {
+                "sales_closing_fapiao_provider": "nuonuo",
+                "sales_closing_fapiao_nuonuo_app_key": APP_KEY,
+                "sales_closing_fapiao_nuonuo_app_secret": APP_SECRET,
+                "sales_closing_fapiao_nuonuo_token": TOKEN,
+                "sales_closing_fapiao_nuonuo_url": simulator.url,
+            }
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestFapiaoPackage(FapiaoCloseCase):
+    def test_package_fapiao_figures_hashed(self):
+        blue = self.invoice(self.special, [(self.desk, 1, 100.0, 0.0, self.tax13)])
+        self.issue_by_import(blue, "26312000000000000300")
+        pending = self.invoice(self.person, [(self.book, 2, 50.0, 0.0, self.tax0)])
+        reversed_blue = self.invoice(
+            self.special, [(self.desk, 2, 100.0, 0.0, self.tax13)]
+        )
+        self.issue_by_import(reversed_blue, "26312000000000000301")
+        refund = self.refund(reversed_blue)
+        self.red_by_import(refund, "26312000000000000302", "26312000000000000301")
+        package = self.close(self.period)
+        figures = json.loads(package.snapshot)["fapiao"]
+        issued = blue | reversed_blue
+        self.assertEqual(figures["issued"]["count"], 2)
+        self.assertEqual(figures["not_issued"]["count"], 1)
+        self.assertEqual(figures["red"]["count"], 1)
+        # company currency (USD at 7 CNY), as Odoo's signed amounts
+        for key, moves in (
+            ("issued", issued),
+            ("not_issued", pending),
+            ("red", refund),
+        ):
+            for field, column in (
+                ("untaxed", "amount_untaxed_signed"),
+                ("tax", "amount_tax_signed"),
+                ("total", "amount_total_signed"),
+            ):
+                self.assertAlmostEqual(
+                    float(figures[key][field]), sum(moves.mapped(column)), places=2
+                )
+        self.assertLess(float(figures["red"]["total"]), 0)
+        package.action_verify()
+        self.assertEqual(package.verify_state, "ok", package.verify_message)
+        # the figures are printed and in the workbook
+        book = load_workbook(io.BytesIO(package.xlsx_attachment_id.raw))
+        sheet = book["E-Fapiao"]
+        self.assertEqual(sheet.max_row, 4)
+        self.assertEqual(sheet.cell(2, 2).value, 2)
+        self.assertIn(b"o_closing_package_fapiao", package.pdf_attachment_id.raw)
+        # the figures are covered by the hashes
+        forged = package.snapshot.replace(
+            '"not_issued":{"count":1', '"not_issued":{"count":0'
+        )
+        self.assertNotEqual(forged, package.snapshot)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sales_closing_package SET snapshot = %s WHERE id = %s",
+            (forged, package.id),
+        )
+        self.env.invalidate_all()
+        package.action_verify()
+        self.assertEqual(package.verify_state, "tampered")
+
+    def test_company_without_fapiao_seals_what_it_did_and_old_packages_verify(self):
+        """Off: no fapiao section (the snapshot, and so the hash, as before).
+        Switched on later: the next version has it, the diff names it, and
+        the package sealed before still verifies."""
+        self.company.sales_closing_fapiao_enabled = False
+        self.invoice(self.person, [(self.book, 2, 50.0, 0.0, self.tax0)])
+        first = self.close(self.period)
+        snapshot = json.loads(first.snapshot)
+        self.assertNotIn("fapiao", snapshot)
+        self.assertEqual(snapshot["format"], 1)
+        self.company.sales_closing_fapiao_enabled = True
+        self.period.sudo().state = "reopened"
+        second = self.close(self.period)
+        self.assertEqual(second.version, 2)
+        figures = json.loads(second.snapshot)["fapiao"]
+        # posted before e-fapiao was switched on: still without e-fapiao
+        self.assertEqual(figures["not_issued"]["count"], 1)
+        self.assertIn("fapiao.not_issued.count", second.diff)
+        (first | second).action_verify()
+        self.assertEqual(first.verify_state, "ok", first.verify_message)
+        self.assertEqual(second.verify_state, "ok", second.verify_message)
+
+
+@tagged("post_install", "-at_install")
+class TestFapiaoRedProvider(FapiaoCloseCase):
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # the simulator on 127.0.0.1 with the provider timeout as configured
+        # (Odoo's tests raise any timeout under 10 s to 10 s)
+        if urlsplit(r.url).hostname == "127.0.0.1":
+            return _super_send(s, r, **kw)
+        return super()._request_handler(s, r, **kw)
+
+    def setUp(self):
+        super().setUp()
+        self.simulator = RedSimulator()
+        self.addCleanup(self.simulator.stop)
+        self.use_nuonuo(self.simulator)
+        self.blue = self.invoice(self.special, [(self.desk, 1, 100.0, 0.0, self.tax13)])
+        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.assertEqual(self.blue.sales_closing_fapiao_number, "26312000000000000001")
+        self.refund_move = self.refund(self.blue)
+        self.form = self.refund_move.sales_closing_fapiao_red_ids
+
+    def calls(self, method):
+        return self.simulator.calls.count(method)
+
+    def test_submit_query_until_red_issued(self):
+        self.assertEqual(self.refund_move.sales_closing_fapiao_red_state, "draft")
+        self.refund_move.with_user(
+            self.accountant
+        ).action_sales_closing_fapiao_red_submit()
+        form = self.form
+        bill = f"SCRF{form.id:012d}"
+        self.assertEqual(form.provider_form_id, bill)
+        self.assertEqual((form.bureau_state, form.state), ("02", "pending"))
+        self.assertEqual(form.form_number, "RED1")
+        sent = self.simulator.forms[bill]
+        self.assertEqual(sent["blueElecInvoiceNumber"], "26312000000000000001")
+        self.assertEqual(sent["redReason"], "2")  # 01 开票有误 is Nuonuo's 2
+        self.assertEqual(self.refund_move.sales_closing_fapiao_red_state, "pending")
+        # sending again sends nothing (the form is with the bureau)
+        form.with_user(self.accountant).action_provider_submit()
+        self.assertEqual(self.calls(nuonuo.SAVE_RED), 1)
+        # the buyer confirms; the query records it
+        self.simulator.bureau(bill, "04")
+        form.with_user(self.accountant).action_provider_query()
+        self.assertEqual((form.bureau_state, form.state), ("04", "confirmed"))
+        # the red e-fapiao is issued; the query links it to the credit note
+        self.simulator.bureau(bill, "04", red_number="26312000000000000009")
+        self.refund_move.with_user(
+            self.accountant
+        ).action_sales_closing_fapiao_red_query()
+        self.assertEqual(form.state, "issued")
+        self.assertEqual(form.red_number, "26312000000000000009")
+        self.assertEqual(
+            self.refund_move.sales_closing_fapiao_number, "26312000000000000009"
+        )
+        self.assertEqual(self.refund_move.sales_closing_fapiao_state, "red")
+        # querying again changes nothing
+        messages = len(form.message_ids)
+        form.with_user(self.accountant).action_provider_query()
+        self.assertEqual(len(form.message_ids), messages)
+        self.assertEqual(self.calls(nuonuo.SAVE_RED), 1)
+
+    def test_refusal_is_shown_and_nothing_recorded(self):
+        self.simulator.refuse_red = True
+        with self.assertRaises(UserError) as caught:
+            self.form.with_user(self.accountant).action_provider_submit()
+        message = str(caught.exception)
+        self.assertIn(self.form.display_name, message)
+        self.assertIn("E9999", message)
+        self.assertIn("蓝字发票已全额红冲", message)
+        self.env.invalidate_all()
+        self.assertEqual(self.form.state, "draft")
+        self.assertFalse(self.form.provider_form_id)
+
+    def test_no_answer_then_queried_never_sent_twice(self):
+        self.env["ir.config_parameter"].set_param(
+            "sales_closing.fapiao_provider_timeout", "0.5"
+        )
+        self.simulator.delay_red = 1.5
+        action = self.form.with_user(self.accountant).action_provider_submit()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn(self.form.display_name, action["params"]["message"])
+        self.assertEqual(self.form.state, "submitted")
+        self.assertTrue(self.form.provider_form_id)
+        # the provider received it: the retry queries it first, sends nothing
+        self.simulator.delay_red = 0
+        self.form.with_user(self.accountant).action_provider_submit()
+        self.assertEqual(self.calls(nuonuo.SAVE_RED), 1)
+        self.assertEqual((self.form.bureau_state, self.form.state), ("02", "pending"))
+
+    def test_file_workflow_and_rights(self):
+        reader = new_test_user(
+            self.env, "fp_reader", groups="sales_closing.group_closing_user"
+        )
+        with self.assertRaises(AccessError):
+            self.form.with_user(reader).action_provider_submit()
+        self.company.sales_closing_fapiao_provider = "file"
+        with self.assertRaises(UserError) as caught:
+            self.form.with_user(self.accountant).action_provider_submit()
+        self.assertIn("batch-issue file", str(caught.exception))
+        self.assertFalse(self.calls(nuonuo.SAVE_RED))
+
+
+@tagged("post_install", "-at_install")
+class TestFapiaoCron(FapiaoCloseCase):
+    def test_cron_queries_sent_invoices_and_open_forms(self):
+        simulator = RedSimulator()
+        self.addCleanup(simulator.stop)
+        self.use_nuonuo(simulator)
+        sent = self.invoice(self.special, [(self.desk, 1, 100.0, 0.0, self.tax13)])
+        sent.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.assertEqual(sent.sales_closing_fapiao_state, "exported")
+        self.assertTrue(sent.sales_closing_fapiao_sent_date)
+        # exported in a batch-issue file: not the provider's to answer
+        filed = self.invoice(self.person, [(self.book, 1, 50.0, 0.0, self.tax0)])
+        self.export(filed)
+        Move = self.env["account.move"]
+        moves, forms = Move._cron_sales_closing_fapiao_query(commit=False)
+        self.assertEqual(moves, sent)
+        self.assertFalse(forms)
+        self.assertEqual(sent.sales_closing_fapiao_state, "issued")
+        self.assertEqual(sent.sales_closing_fapiao_number, "26312000000000000001")
+        self.assertEqual(sent.sales_closing_fapiao_amount_total, 113.0)
+        self.assertEqual(sent.sales_closing_fapiao_amount_tax, 13.0)
+        self.assertEqual(filed.sales_closing_fapiao_state, "exported")
+        self.assertEqual(simulator.calls.count(nuonuo.QUERY), 1)
+        # a second run finds nothing to ask
+        moves, forms = Move._cron_sales_closing_fapiao_query(commit=False)
+        self.assertFalse(moves or forms)
+        self.assertEqual(simulator.calls.count(nuonuo.QUERY), 1)
+        # a red-letter form sent, then confirmed and issued at the bureau
+        refund = self.refund(sent)
+        form = refund.sales_closing_fapiao_red_ids
+        form.with_user(self.accountant).action_provider_submit()
+        simulator.bureau(form.provider_form_id, "04", red_number="26312000000000000077")
+        moves, forms = Move._cron_sales_closing_fapiao_query(commit=False)
+        self.assertEqual(forms, form)
+        self.assertEqual(form.state, "issued")
+        self.assertEqual(refund.sales_closing_fapiao_number, "26312000000000000077")
+        moves, forms = Move._cron_sales_closing_fapiao_query(commit=False)
+        self.assertFalse(moves or forms)
+        self.assertTrue(self.env.ref("sales_closing.ir_cron_fapiao_query").active)
+
+
+@tagged("post_install", "-at_install")
+class TestFapiaoTaxCodeTable(FapiaoCloseCase):
+    def import_table(self, data, user=None):
+        wizard = (
+            self.env["sales.closing.fapiao.tax.code.import"]
+            .with_user(user or self.manager)
+            .create({"data_file": base64.b64encode(data), "filename": "spbm.xlsx"})
+        )
+        wizard.action_import()
+        return wizard
+
+    def test_codes_checked_against_the_imported_table(self):
+        Code = self.env["sales.closing.fapiao.tax.code"]
+        # shipped: the six categories only; codes are checked for their shape
+        self.assertEqual(Code.search_count([]), 6)
+        self.assertFalse(Code._leaves_loaded())
+        self.desk.product_tmpl_id.sales_closing_fapiao_tax_code = "1999999990000000000"
+        with self.assertRaises(AccessError):
+            self.import_table(software_workbook(), user=self.accountant)
+        wizard = self.import_table(software_workbook())
+        # the two categories of the sample are updated, six codes added
+        self.assertEqual((wizard.created_count, wizard.updated_count), (6, 2))
+        self.assertEqual((wizard.leaf_count, wizard.version), (3, "32.0"))
+        self.assertEqual(Code.search_count([]), 12)
+        template = self.rice.product_tmpl_id
+        template.sales_closing_fapiao_tax_code = "1010101020000000000"
+        self.assertEqual(template.sales_closing_fapiao_tax_code_name, "*谷物* 小麦")
+        for code, needle in (
+            ("1010101030000000000", "not in the imported code table"),
+            ("1010101000000000000", "summary item"),
+        ):
+            with self.assertRaises(ValidationError) as caught:
+                template.sales_closing_fapiao_tax_code = code
+            self.assertIn(needle, str(caught.exception))
+        # a newer table: updated in place; a code it drops is kept, not
+        # available, and refused for new products
+        wizard = self.import_table(
+            software_workbook(
+                [row for row in SAMPLE if row[0] != "1010101020000000000"],
+                version="33.0",
+            )
+        )
+        self.assertEqual((wizard.created_count, wizard.version), (0, "33.0"))
+        wheat = Code.search([("code", "=", "1010101020000000000")])
+        self.assertFalse(wheat.available)
+        self.assertEqual(template.sales_closing_fapiao_tax_code, "1010101020000000000")
+        with self.assertRaises(ValidationError) as caught:
+            self.book.product_tmpl_id.sales_closing_fapiao_tax_code = (
+                "1010101020000000000"
+            )
+        self.assertIn("no longer available", str(caught.exception))
+
+    def test_bad_table_refused_with_row(self):
+        with self.assertRaises(UserError) as caught:
+            self.import_table(
+                software_workbook([("1010101010000000000", "", "", "", "N", "0")])
+            )
+        self.assertIn("row 2", str(caught.exception))
+        self.assertEqual(self.env["sales.closing.fapiao.tax.code"].search_count([]), 6)
+
+
+@tagged("post_install", "-at_install")
+class TestFapiaoCronConcurrency(TransactionCase):
+    """Two runs of the scheduled query at the same time (committed data, two
+    database cursors): each invoice is queried and issued once."""
+
+    def setUp(self):
+        super().setUp()
+        self.simulator = NuonuoSimulator()
+        self.addCleanup(self.simulator.stop)
+        self.cursors = []
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.company
+            self.saved = company.read(
+                [
+                    "sales_closing_fapiao_enabled",
+                    "sales_closing_fapiao_provider",
+                    "sales_closing_fapiao_nuonuo_app_key",
+                    "sales_closing_fapiao_nuonuo_app_secret",
+                    "sales_closing_fapiao_nuonuo_token",
+                    "sales_closing_fapiao_nuonuo_url",
+                ]
+            )[0]
+            self.saved.pop("id")
+            company.write(
+                {
+                    "sales_closing_fapiao_enabled": True,
+                    "sales_closing_fapiao_provider": "nuonuo",
+                    "sales_closing_fapiao_nuonuo_app_key": APP_KEY,
+                    "sales_closing_fapiao_nuonuo_app_secret": APP_SECRET,
+                    "sales_closing_fapiao_nuonuo_token": TOKEN,
+                    "sales_closing_fapiao_nuonuo_url": self.simulator.url,
+                }
+            )
+            partner = env["res.partner"].create({"name": "SC fapiao concurrency"})
+            product = env["product.product"].create({"name": "SC fapiao item"})
+            moves = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": date(2026, 1, 15),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "price_unit": 100.0,
+                                    "tax_ids": [Command.clear()],
+                                }
+                            )
+                        ],
+                    }
+                    for _index in range(2)
+                ]
+            )
+            moves.action_post()
+            for index, move in enumerate(moves):
+                serial = f"SCFPC{move.id:011d}"
+                move.sudo().write(
+                    {
+                        "sales_closing_fapiao_state": "exported",
+                        "sales_closing_fapiao_serial": serial,
+                        "sales_closing_fapiao_sent_date": "2026-01-15 10:00:00",
+                    }
+                )
+                self.simulator.orders[serial] = {
+                    "order": {"orderNo": serial},
+                    "number": f"2631299900000000000{index}",
+                }
+            cr.commit()  # pylint: disable=invalid-commit
+            self.ids = {
+                "moves": moves.ids,
+                "partner": partner.id,
+                "product": product.id,
+                "company": company.id,
+            }
+        self.addCleanup(self._cleanup)
+
+    def _cursor_env(self):
+        cr = self.registry.cursor()
+        self.cursors.append(cr)
+        cr.execute("SET lock_timeout = '5s'")  # a wait would be a failure
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def _cleanup(self):
+        for cr in self.cursors:
+            if not cr.closed:
+                cr.rollback()
+                cr.close()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            # posted invoices with an issued e-fapiao are never deleted by the
+            # ORM: removed behind it, as the test made them
+            cr.execute(
+                "DELETE FROM account_move WHERE id IN %s", [tuple(self.ids["moves"])]
+            )
+            env["product.product"].browse(self.ids["product"]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+            env["res.company"].browse(self.ids["company"]).write(self.saved)
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def _numbers(self):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT sales_closing_fapiao_number FROM account_move "
+                "WHERE id IN %s ORDER BY id",
+                [tuple(self.ids["moves"])],
+            )
+            return [row[0] for row in cr.fetchall()]
+
+    def test_locked_invoice_skipped_by_a_second_run(self):
+        env_a = self._cursor_env()
+        env_b = self._cursor_env()
+        taken_a, _forms = env_a["account.move"]._cron_sales_closing_fapiao_query(
+            limit=1, commit=False
+        )
+        self.assertEqual(len(taken_a), 1)
+        # A holds its invoice until it commits: B takes the other one only,
+        # without waiting
+        taken_b, _forms = env_b["account.move"]._cron_sales_closing_fapiao_query(
+            commit=True
+        )
+        self.assertEqual(len(taken_b), 1)
+        self.assertNotEqual(taken_a.id, taken_b.id)
+        env_a.cr.commit()
+        again, _forms = env_b["account.move"]._cron_sales_closing_fapiao_query(
+            commit=True
+        )
+        self.assertFalse(again)
+        self.assertEqual(self.simulator.calls.count(nuonuo.QUERY), 2)
+        self.assertEqual(
+            self._numbers(), ["26312999000000000000", "26312999000000000001"]
+        )
+
+    def test_two_runs_at_once(self):
+        barrier = threading.Barrier(2)
+        results, errors = [], []
+
+        def run():
+            threading.current_thread().testing = True
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    barrier.wait(timeout=20)
+                    moves, _forms = env[
+                        "account.move"
+                    ]._cron_sales_closing_fapiao_query(commit=True)
+                    results.append(moves.ids)
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=run) for _index in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self.assertFalse(errors)
+        queried = [move_id for ids in results for move_id in ids]
+        self.assertEqual(sorted(queried), sorted(self.ids["moves"]))
+        self.assertEqual(self.simulator.calls.count(nuonuo.QUERY), 2)
+        self.assertEqual(
+            self._numbers(), ["26312999000000000000", "26312999000000000001"]
+        )
