@@ -1,7 +1,8 @@
-"""Differences report of a closing period (订单对账, 发票对账, 支付对账).
+"""Differences report of a closing period (订单对账, 发票对账, 支付对账, 数电发票对账).
 
 Each row is one mismatch on the money trail order -> delivery -> invoice ->
-payment transaction -> bank line, with links to the documents.  Rows are
+payment transaction -> bank line, with links to the documents (for a
+company issuing China e-fapiao, also invoice -> e-fapiao issued).  Rows are
 computed for a period by ``sales.closing.period.action_compute_differences``
 with one SQL query per kind of difference (a constant number of queries
 whatever the data size) and replaced at each computation.
@@ -18,6 +19,7 @@ AREAS = [
     ("order", "Orders (订单对账)"),
     ("invoice", "Invoices (发票对账)"),
     ("payment", "Payments (支付对账)"),
+    ("fapiao", "E-Fapiao (数电发票对账)"),
 ]
 KINDS = [
     ("delivered_not_invoiced", "Delivered, Not Invoiced"),
@@ -28,6 +30,8 @@ KINDS = [
     ("paid_not_in_bank", "Paid, Not in the Bank"),
     ("bank_no_invoice", "In the Bank, No Invoice"),
     ("bank_difference", "Bank Amount Differs (fee or write-off)"),
+    ("fapiao_not_issued", "Invoiced, No E-Fapiao Issued"),
+    ("fapiao_amount", "E-Fapiao Amount Differs from Invoice"),
 ]
 KIND_AREA = {
     "delivered_not_invoiced": "order",
@@ -38,7 +42,20 @@ KIND_AREA = {
     "paid_not_in_bank": "payment",
     "bank_no_invoice": "payment",
     "bank_difference": "payment",
+    "fapiao_not_issued": "fapiao",
+    "fapiao_amount": "fapiao",
 }
+FAPIAO_REASONS = [
+    ("not_sent", "Not Yet Exported or Sent"),
+    ("exported", "Exported or Sent, Not Issued"),
+    ("failed", "Issuing Failed"),
+    ("red_missing", "Credit Note, No Red E-Fapiao"),
+    ("total", "Total Differs"),
+    ("tax", "Tax Differs"),
+    ("total_tax", "Total and Tax Differ"),
+]
+# the e-fapiao state of an invoice without an issued e-fapiao, as a reason
+FAPIAO_STATE_REASONS = {"exported": "exported", "failed": "failed"}
 
 
 class SalesClosingDifference(models.Model):
@@ -79,6 +96,21 @@ class SalesClosingDifference(models.Model):
         string="Difference",
         readonly=True,
         help="Expected minus actual, in the document currency.",
+    )
+    fapiao_number = fields.Char(
+        string="E-Fapiao Number",
+        readonly=True,
+        help="The e-fapiao issued for the invoice (20 digits), if any.",
+    )
+    fapiao_reason = fields.Selection(
+        FAPIAO_REASONS,
+        string="E-Fapiao Reason",
+        readonly=True,
+        help="Why the invoice and the tax platform differ.",
+    )
+    tax_difference = fields.Monetary(
+        readonly=True,
+        help="Tax of the invoice minus tax of its e-fapiao, in the document currency.",
     )
     company_currency_id = fields.Many2one(
         related="company_id.currency_id",
@@ -395,6 +427,101 @@ class SalesClosingDifference(models.Model):
                         "amount_company": abs(fee_co),
                     }
                 )
+        if company.sales_closing_fapiao_enabled:
+            rows += self._sql_rows_fapiao(params)
+        return rows
+
+    @api.model
+    def _sql_rows_fapiao(self, params):
+        """Posted customer invoices and credit notes of the period (by
+        accounting date, like the checklist's e-fapiao check) without an
+        issued e-fapiao, or whose e-fapiao total or tax differs from the
+        invoice to the fen (where the platform or the provider gave them).
+        Signed: a credit note and its red e-fapiao are negative.  One query."""
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT m.id, m.name, m.commercial_partner_id, m.date, m.currency_id,
+                   m.move_type, m.sales_closing_fapiao_state,
+                   m.sales_closing_fapiao_number,
+                   CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END
+                       * m.amount_total,
+                   CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END
+                       * m.amount_tax,
+                   ABS(m.amount_total_signed) / NULLIF(ABS(m.amount_total), 0),
+                   m.sales_closing_fapiao_amount_total,
+                   m.sales_closing_fapiao_amount_tax
+              FROM account_move m
+             WHERE m.company_id = %(company)s
+               AND m.state = 'posted'
+               AND m.move_type IN ('out_invoice', 'out_refund')
+               AND m.date BETWEEN %(start)s AND %(end)s
+               AND (m.sales_closing_fapiao_number IS NULL
+                    OR (m.sales_closing_fapiao_amount_total IS NOT NULL
+                        AND (ABS(CASE WHEN m.move_type = 'out_refund' THEN -1
+                                      ELSE 1 END * m.amount_total
+                                 - m.sales_closing_fapiao_amount_total) >= 0.005
+                             OR ABS(CASE WHEN m.move_type = 'out_refund' THEN -1
+                                         ELSE 1 END * m.amount_tax
+                                    - COALESCE(m.sales_closing_fapiao_amount_tax, 0))
+                                >= 0.005)))
+            """,
+            params,
+        )
+        rows = []
+        for (
+            mid,
+            name,
+            pid,
+            date,
+            cur,
+            move_type,
+            state,
+            number,
+            total,
+            tax,
+            rate,
+            fapiao_total,
+            fapiao_tax,
+        ) in cr.fetchall():
+            rate = rate or 1.0
+            values = {
+                "name": name,
+                "date": date,
+                "partner_id": pid,
+                "invoice_id": mid,
+                "currency_id": cur,
+                "expected_amount": total,
+                "fapiao_number": number,
+            }
+            if not number:
+                reason = FAPIAO_STATE_REASONS.get(state, "not_sent")
+                if move_type == "out_refund" and reason == "not_sent":
+                    reason = "red_missing"
+                values.update(
+                    kind="fapiao_not_issued",
+                    fapiao_reason=reason,
+                    actual_amount=0.0,
+                    amount=total,
+                    tax_difference=tax,
+                    amount_company=abs(total) * rate,
+                )
+            else:
+                total_diff = total - fapiao_total
+                tax_diff = tax - (fapiao_tax or 0.0)
+                total_off = abs(total_diff) >= 0.005
+                tax_off = abs(tax_diff) >= 0.005
+                values.update(
+                    kind="fapiao_amount",
+                    fapiao_reason="total_tax"
+                    if total_off and tax_off
+                    else ("total" if total_off else "tax"),
+                    actual_amount=fapiao_total,
+                    amount=total_diff,
+                    tax_difference=tax_diff,
+                    amount_company=max(abs(total_diff), abs(tax_diff)) * rate,
+                )
+            rows.append(values)
         return rows
 
     @api.model
@@ -440,10 +567,20 @@ class SalesClosingDifference(models.Model):
             self.env._("Difference"),
             self.env._("Difference (Company Currency)"),
         ]
+        fapiao_headers = [
+            self.env._("E-Fapiao Number"),
+            self.env._("E-Fapiao Reason"),
+            self.env._("Tax Difference"),
+        ]
+        reasons = selection_labels(self, "fapiao_reason")
         for area, label in areas.items():
             rows = self.filtered(lambda d, a=area: d.area == a)
+            if area == "fapiao" and not rows:
+                # companies issuing e-fapiao only
+                continue
             sheet = book.add_worksheet(label[:31])
-            for col, header in enumerate(headers):
+            sheet_headers = headers + (fapiao_headers if area == "fapiao" else [])
+            for col, header in enumerate(sheet_headers):
                 sheet.write_string(0, col, safe_text(header), bold)
             sheet.set_column(0, 8, 18)
             sheet.set_column(9, 12, 14)
@@ -468,5 +605,9 @@ class SalesClosingDifference(models.Model):
                 sheet.write_number(row_no, 10, diff.actual_amount, money)
                 sheet.write_number(row_no, 11, diff.amount, money)
                 sheet.write_number(row_no, 12, diff.amount_company, money)
+                if area == "fapiao":
+                    sheet.write_string(row_no, 13, diff.fapiao_number or "")
+                    sheet.write_string(row_no, 14, reasons.get(diff.fapiao_reason, ""))
+                    sheet.write_number(row_no, 15, diff.tax_difference, money)
         book.close()
         return output.getvalue()

@@ -6,6 +6,7 @@ from . import test_matching_odoo
 from . import test_matching_jobs
 from . import test_statement_import
 from . import test_differences
+from . import test_differences_fapiao
 from . import test_ui
 from . import test_payouts
 from . import test_currency_totals
