@@ -95,7 +95,8 @@ def _texts(env):
             "name (SPMC or 货物和劳务名称) in its first ten rows."
         ),
         "tax_table_code": env._(
-            "%(file)s, row %(row)s: %(code)s is not a 19-digit tax classification code."
+            "%(file)s, row %(row)s: %(value)s is not a 19-digit tax "
+            "classification code."
         ),
         "tax_table_name": env._(
             "%(file)s, row %(row)s: the code %(value)s has no name."
