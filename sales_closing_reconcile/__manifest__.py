@@ -18,8 +18,14 @@
     ],
     "demo": ["demo/sales_closing_reconcile_demo.xml"],
     "assets": {
+        "web.assets_backend": [
+            "sales_closing_reconcile/static/src/**/*",
+        ],
         "web.assets_tests": [
             "sales_closing_reconcile/static/tests/tours/*.js",
+        ],
+        "web.assets_unit_tests": [
+            "sales_closing_reconcile/static/tests/**/*.test.js",
         ],
     },
     "data": [
@@ -36,5 +42,6 @@
         "views/account_statement_import_views.xml",
         "views/sales_closing_statement_profile_views.xml",
         "views/sales_closing_difference_views.xml",
+        "views/sales_closing_review_views.xml",
     ],
 }

@@ -192,6 +192,7 @@ class SalesClosingReview(models.AbstractModel):
         partner = line.partner_id
         result = {
             "id": line.id,
+            "company_id": line.company_id.id,
             "date": fields.Date.to_string(line.date),
             "journal": line.journal_id.display_name,
             "label": line.payment_ref or "",

@@ -12,3 +12,5 @@ from . import test_payouts
 from . import test_currency_totals
 from . import test_security_controls
 from . import test_match_screens
+from . import test_review
+from . import test_review_ui
