@@ -45,14 +45,53 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 
 # The addons are importable once the configuration is parsed (main()).
-dataset = Decision = MatchConfig = Proposal = match_lines = None
+dataset = world = Decision = MatchConfig = Proposal = match_lines = None
 
 RATES = {"EUR": 1.0, "USD": 1.1, "CNY": 7.8}  # units per company currency unit
+# Rates that move (the world dataset): currency -> [(date, Odoo rate)], the
+# Odoo rate being units per company currency unit; None: RATES from
+# 2025-12-01 on (the own dataset).
+ODOO_RATES = None
 
 
-def setup_company(env):
+def odoo_rate(code, date):
+    """The rate Odoo applies to ``code`` on ``date``: the last one on or
+    before it, else the first one (as ``res.currency._get_rates``)."""
+    table = ODOO_RATES[code]
+    value = table[0][1]
+    for day, rate in table:
+        if day > date:
+            break
+        value = rate
+    return value
+
+
+def setup_company(env, rates=None, home=None):
+    """Currencies, their rates and the fee account of the benchmark company.
+
+    ``rates`` (currency -> [(date, units per EUR)]) and ``home`` (the
+    company currency) come with the world dataset: the company currency is
+    switched to ``home`` (the benchmark database has no entries yet), the
+    rates are written for every date, and a bank journal is made in each
+    other currency (the foreign-currency accounts)."""
+    global ODOO_RATES  # noqa: PLW0603
     company = env.company
+    if home and company.currency_id.name != home:
+        currency = (
+            env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", home)], limit=1)
+        )
+        currency.active = True
+        company.currency_id = currency
     currencies = {}
+    ODOO_RATES = None
+    if rates:
+        own = dict(rates[company.currency_id.name])
+        ODOO_RATES = {
+            code: [(day, per_eur / own[day]) for day, per_eur in table]
+            for code, table in rates.items()
+        }
     for code, rate in RATES.items():
         currency = (
             env["res.currency"]
@@ -61,7 +100,30 @@ def setup_company(env):
         )
         currency.active = True
         currencies[code] = currency
-        if currency != company.currency_id:
+        if currency == company.currency_id:
+            continue
+        if ODOO_RATES:
+            env["res.currency.rate"].create(
+                [
+                    {
+                        "currency_id": currency.id,
+                        "name": day,
+                        "rate": value,
+                        "company_id": company.id,
+                    }
+                    for day, value in ODOO_RATES[code]
+                ]
+            )
+            env["account.journal"].create(
+                {
+                    "name": f"Bench bank {code}",
+                    "type": "bank",
+                    "code": f"BB{code[:2]}",
+                    "currency_id": currency.id,
+                    "company_id": company.id,
+                }
+            )
+        else:
             env["res.currency.rate"].create(
                 {
                     "currency_id": currency.id,
@@ -125,7 +187,7 @@ def populate(env, lines, items, partner_accounts, currencies, orm=False):
     aml_ids.update(clone_items(ctx, rest, firsts, aml_ids))
     firsts = {}
     for line in lines:
-        firsts.setdefault(line["currency"], line)
+        firsts.setdefault(_line_key(line), line)
     st_ids = create_lines_orm(ctx, list(firsts.values()))
     rest = [line for line in lines if line["id"] not in st_ids]
     st_ids.update(clone_lines(ctx, rest, firsts, st_ids))
@@ -147,8 +209,24 @@ class Context:
             [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
         )
         self.bank = env["account.journal"].search(
-            [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+            [
+                ("type", "=", "bank"),
+                ("company_id", "=", company.id),
+                ("currency_id", "in", (False, company.currency_id.id)),
+            ],
+            limit=1,
         )
+        # the foreign-currency accounts (world dataset)
+        self.fx_journals = {
+            journal.currency_id.name: journal
+            for journal in env["account.journal"].search(
+                [
+                    ("type", "=", "bank"),
+                    ("company_id", "=", company.id),
+                    ("currency_id", "not in", (False, company.currency_id.id)),
+                ]
+            )
+        }
         self.receivable = env["account.account"].search(
             [
                 ("account_type", "=", "asset_receivable"),
@@ -162,10 +240,48 @@ class Context:
         )
         self.company_currency = company.currency_id
 
-    def balance(self, amount, currency_code):
+    def balance(self, amount, currency_code, date=None):
+        """``amount`` of ``currency_code`` in company currency, as Odoo
+        converts it on ``date`` (``_convert``: amount x to_rate/from_rate)."""
+        if ODOO_RATES is None:
+            return self.company_currency.round(
+                amount * RATES[self.company_currency.name] / RATES[currency_code]
+            )
+        if currency_code == self.company_currency.name:
+            return self.company_currency.round(amount)
         return self.company_currency.round(
-            amount * RATES[self.company_currency.name] / RATES[currency_code]
+            amount * (1.0 / odoo_rate(currency_code, date))
         )
+
+    def journal_for(self, line):
+        if _line_key(line)[1]:
+            return self.fx_journals[line["currency"]]
+        return self.bank
+
+    def amounts(self, line):
+        """(journal amount, transaction amount, company amount, foreign) of a
+        statement line, as ``_prepare_move_line_default_vals`` sets them."""
+        amount = float(line["amount"])
+        if _line_key(line)[1]:
+            return (
+                amount,
+                amount,
+                self.balance(amount, line["currency"], line["date"]),
+                False,
+            )
+        if line["currency"] == self.company_currency.name:
+            return amount, amount, amount, False
+        if line.get("company_amount") is not None:
+            company = float(line["company_amount"])  # the bank's conversion
+        else:
+            company = self.balance(amount, line["currency"], line["date"])
+        return company, amount, company, True
+
+
+def _line_key(line):
+    """Statement lines are cloned from a template of their currency and
+    journal (the company's, or the foreign-currency one)."""
+    return line["currency"], line.get("journal") == "fx"
 
 
 def create_items_orm(ctx, items):
@@ -177,7 +293,7 @@ def create_items_orm(ctx, items):
         for item in batch:
             currency = ctx.currencies[item["currency"]]
             amount = float(item["amount_residual"])
-            balance = ctx.balance(amount, item["currency"])
+            balance = ctx.balance(amount, item["currency"], item["date"])
             common = {
                 "currency_id": currency.id,
                 "partner_id": partner_ids[item["partner_id"]],
@@ -226,20 +342,19 @@ def create_items_orm(ctx, items):
 def create_lines_orm(ctx, lines):
     vals_list = []
     for line in lines:
-        amount = float(line["amount"])
+        journal_amount, amount, _company, foreign = ctx.amounts(line)
         vals = {
-            "journal_id": ctx.bank.id,
+            "journal_id": ctx.journal_for(line).id,
             "date": line["date"],
             "payment_ref": line["label"] or "/",
             "partner_name": line["payer_name"] or False,
             "account_number": line["payer_account"] or False,
-            "amount": amount,
+            "amount": journal_amount,
         }
-        if line["currency"] != ctx.company_currency.name:
+        if foreign:
             vals.update(
                 foreign_currency_id=ctx.currencies[line["currency"]].id,
                 amount_currency=amount,
-                amount=ctx.balance(amount, line["currency"]),
             )
         vals_list.append(vals)
     st_lines = ctx.env["account.bank.statement.line"].create(vals_list)
@@ -335,7 +450,7 @@ def clone_items(ctx, items, templates, aml_ids):
         move_tpl, rec_tpl, inc_tpl = tpl[item["currency"]]
         partner = ctx.partner_ids[item["partner_id"]]
         amount = float(item["amount_residual"])
-        balance = ctx.balance(amount, item["currency"])
+        balance = ctx.balance(amount, item["currency"], item["date"])
         prefix, number = _split_name(item["move_name"])
         ref = (item["tx_refs"] or [""])[0]
         move_id = move_ids[index]
@@ -402,20 +517,23 @@ def clone_lines(ctx, lines, templates, st_ids):
     cr = env.cr
     tpl = {}
     counters = defaultdict(int)
-    for code, line in templates.items():
+    journals = set()
+    for key, line in templates.items():
         (st,) = _rows(
             cr, "account_bank_statement_line", "id = %s", [st_ids[line["id"]]]
         )
         (move,) = _rows(cr, "account_move", "id = %s", [st["move_id"]])
+        journal = ctx.journal_for(line)
+        journals.add(journal.id)
         liq, susp = sorted(
             _rows(cr, "account_move_line", "move_id = %s", [move["id"]]),
-            key=lambda aml: aml["account_id"] != ctx.bank.default_account_id.id,
+            key=lambda aml, j=journal: aml["account_id"] != j.default_account_id.id,
         )
-        tpl[code] = (st, move, liq, susp)
+        tpl[key] = (st, move, liq, susp)
     cr.execute(
         "SELECT sequence_prefix, max(sequence_number) FROM account_move "
-        "WHERE journal_id = %s GROUP BY sequence_prefix",
-        [ctx.bank.id],
+        "WHERE journal_id = ANY(%s) GROUP BY sequence_prefix",
+        [list(journals)],
     )
     counters.update(cr.fetchall())
     st_new = _new_ids(cr, "account_bank_statement_line", len(lines))
@@ -423,10 +541,8 @@ def clone_lines(ctx, lines, templates, st_ids):
     aml_new = _new_ids(cr, "account_move_line", 2 * len(lines))
     sts, moves, amls, result = [], [], [], {}
     for index, line in enumerate(lines):
-        st_tpl, move_tpl, liq_tpl, susp_tpl = tpl[line["currency"]]
-        amount = float(line["amount"])
-        foreign = line["currency"] != ctx.company_currency.name
-        balance = ctx.balance(amount, line["currency"]) if foreign else amount
+        st_tpl, move_tpl, liq_tpl, susp_tpl = tpl[_line_key(line)]
+        journal_amount, amount, balance, foreign = ctx.amounts(line)
         st_id, move_id = st_new[index], move_new[index]
         prefix = re.sub(r"\d{4}", str(line["date"].year), move_tpl["sequence_prefix"])
         counters[prefix] += 1
@@ -444,7 +560,7 @@ def clone_lines(ctx, lines, templates, st_ids):
                 payment_ref=label,
                 internal_index=f"{line['date']:%Y%m%d}"
                 f"{MAXINT - st_tpl['sequence']:0>10}{st_id:0>10}",
-                amount=balance,
+                amount=journal_amount,
                 amount_currency=amount if foreign else st_tpl["amount_currency"],
                 amount_residual=-amount,
             )
@@ -459,9 +575,11 @@ def clone_lines(ctx, lines, templates, st_ids):
                 sequence_number=number,
                 date=line["date"],
                 # the amount in currency of the debit line
-                amount_total=balance if balance > 0 else -amount,
+                amount_total=journal_amount if balance > 0 else -amount,
                 amount_total_signed=abs(balance),
-                amount_total_in_currency_signed=balance if balance > 0 else -amount,
+                amount_total_in_currency_signed=abs(
+                    journal_amount if balance > 0 else -amount
+                ),
             )
         )
         common = {
@@ -476,8 +594,8 @@ def clone_lines(ctx, lines, templates, st_ids):
                 liq_tpl,
                 id=aml_new[2 * index],
                 amount_residual=balance,
-                amount_residual_currency=balance,
-                **_amounts(balance, balance),
+                amount_residual_currency=journal_amount,
+                **_amounts(balance, journal_amount),
                 **common,
             )
         )
@@ -513,6 +631,11 @@ def dump_setup(env, st_ids, aml_ids):
     partners = dict(cr.fetchall())
     cr.execute("SELECT id, acc_number FROM res_partner_bank")
     banks = dict(cr.fetchall())
+    # journals and accounts made by setup_company get new ids in each run
+    cr.execute("SELECT id, code FROM account_journal")
+    journals = dict(cr.fetchall())
+    cr.execute("SELECT id, code_store->>'1' FROM account_account")
+    accounts = dict(cr.fetchall())
     # made_sequence_gap: Odoo sets it from the moves already there when it
     # posts a batch (it varies with the batches); the matching ignores it
     skip = {
@@ -531,6 +654,10 @@ def dump_setup(env, st_ids, aml_ids):
                 out[key] = partners[out[key]]
         if out.get("partner_bank_id"):
             out["partner_bank_id"] = banks[out["partner_bank_id"]]
+        if out.get("journal_id"):
+            out["journal_id"] = journals[out["journal_id"]]
+        if out.get("account_id"):
+            out["account_id"] = accounts.get(out["account_id"], out["account_id"])
         if "internal_index" in out:
             out["internal_index"] = out["internal_index"][:-10]
         return out
@@ -552,15 +679,31 @@ def dump_setup(env, st_ids, aml_ids):
     return dump
 
 
-def check_setup(registry, seed):
+def load(name, seed, n_lines, n_items):
+    """``(lines, items, partner_accounts, truth, world)`` of the dataset
+    ``name``; ``world`` is the :class:`matching_world.World` (kinds, rates)
+    or None for the own generator."""
+    if name == "world":
+        data = world.build(seed, n_lines, n_items)
+        return (*data.as_tuple(), data)
+    return (*dataset.generate(seed, n_lines, n_items), None)
+
+
+def company_args(data):
+    if data is None:
+        return {}
+    return {"rates": data.rates, "home": data.home_currency}
+
+
+def check_setup(registry, seed, name="own"):
     """Create a small dataset with the ORM, then with the fast setup, and
     compare the rows (column by column)."""
-    lines, items, partner_accounts, _truth = dataset.generate(seed, 150, 600)
+    lines, items, partner_accounts, _truth, data = load(name, seed, 150, 600)
     dumps = []
     for orm in (True, False):
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            currencies = setup_company(env)
+            currencies = setup_company(env, **company_args(data))
             st_ids, aml_ids = populate(
                 env, lines, items, partner_accounts, currencies, orm=orm
             )
@@ -725,6 +868,210 @@ def run_oca(env, rules, st_lines, aml_ids, st_ids, budget=None):
     return decisions, time.perf_counter() - start, applied
 
 
+ENGINE_KEYS = (
+    "id",
+    "date",
+    "amount",
+    "currency",
+    "label",
+    "note",
+    "payer_name",
+    "payer_account",
+    "partner_id",
+)
+
+
+def read_residuals(env, aml_ids, item_ids):
+    """Residual (item currency) of the items ``item_ids`` after the run."""
+    env.flush_all()
+    to_item = {aml_ids[i]: i for i in item_ids}
+    env.cr.execute(
+        "SELECT id, amount_residual_currency FROM account_move_line WHERE id = ANY(%s)",
+        [list(to_item)],
+    )
+    return {to_item[aml]: Decimal(str(value)) for aml, value in env.cr.fetchall()}
+
+
+def _cited(label, item):
+    """Whether ``label`` names ``item`` in a recognisable way (for the
+    observed kinds of the own dataset: a crude reading, not the engine's)."""
+    text = re.sub(r"[^0-9A-Z]", "", (label or "").upper())
+    refs = [item["move_name"], item["payment_ref"], *item["order_refs"]]
+    refs += item["tx_refs"]
+    if any(r and re.sub(r"[^0-9A-Z]", "", r.upper()) in text for r in refs):
+        return True
+    number = int(re.sub(r"\D", "", item["move_name"].rsplit("/", 1)[-1]) or 0)
+    numbers = {int(n) for n in re.findall(r"\d+", label or "")}
+    return number in numbers and number > 0
+
+
+def observed_kinds(lines, items, partner_accounts, truth):
+    """Kinds of the own dataset's lines read from the data itself (the
+    generator does not say): items paid, evidence, amount."""
+    by_id = {item["id"]: item for item in items}
+    kinds = {}
+    for line in lines:
+        ids = truth[line["id"]]
+        amount = line["amount"]
+        if not ids:
+            kinds[line["id"]] = "nothing to match, money " + (
+                "in" if amount > 0 else "out"
+            )
+            continue
+        paid = [by_id[i] for i in ids]
+        due = sum(i["amount_residual"] for i in paid)
+        if any(_cited(line["label"], i) for i in paid):
+            evidence = "reference"
+        elif partner_accounts.get(line["payer_account"]) in {
+            i["partner_id"] for i in paid
+        }:
+            evidence = "payer's account"
+        else:
+            evidence = "no reference"
+        if amount == due:
+            size = "full"
+        elif amount < due and amount >= due * Decimal("0.95"):
+            size = "net of a fee"
+        elif amount < due:
+            size = "part"
+        else:
+            size = "more"
+        count = "one item" if len(paid) == 1 else "several items"
+        if any(i["amount_residual"] < 0 for i in paid):
+            count += " with a credit"
+        kinds[line["id"]] = f"{count}, {evidence}, {size}"
+    return kinds
+
+
+def judge(decisions, truth, data=None, items=None, residuals=None):
+    """Per line: (outcome, matchable, ambiguous).  Outcomes: ``right`` (auto,
+    right items and, when ``residuals`` are given, right amounts),
+    ``wrong_items``, ``wrong_amounts``, ``suggested`` (right answer among
+    the proposals, not auto), ``wrong_suggestions``, ``none``; a line with
+    nothing to match: ``reconciled``, ``suggested`` or ``none``."""
+    by_id = {item["id"]: item for item in items or ()}
+    result = {}
+    for decision in decisions:
+        line_id = decision.line_id
+        record = data.truth[line_id] if data else None
+        expected = truth[line_id]
+        matchable = bool(expected)
+        ambiguous = bool(record and record.ambiguous)
+
+        def right(ids, record=record, expected=expected):
+            if record is not None:
+                return record.accepts(ids)
+            return frozenset(ids) == expected
+
+        proposals = [tuple(p.item_ids) for p in decision.proposals]
+        if not matchable:
+            outcome = {"auto": "reconciled", "suggest": "suggested"}.get(
+                decision.action, "none"
+            )
+        elif decision.action == "auto":
+            outcome = "right" if right(proposals[0]) else "wrong_items"
+            if outcome == "right" and residuals is not None and record is not None:
+                for item_id in proposals[0]:
+                    before = by_id[item_id]["amount_residual"]
+                    if record.partial:
+                        want = before - record.applied[item_id]
+                    else:
+                        want = Decimal(0)
+                    if abs(residuals.get(item_id, before) - want) > Decimal("0.01"):
+                        outcome = "wrong_amounts"
+        elif any(right(ids) for ids in proposals):
+            outcome = "suggested"
+        elif proposals:
+            outcome = "wrong_suggestions"
+        else:
+            outcome = "none"
+        result[line_id] = (outcome, matchable, ambiguous)
+    return result
+
+
+def figures_of(judged, ids=None):
+    rows = [v for k, v in judged.items() if ids is None or k in ids]
+    matchable = [o for o, m, _a in rows if m]
+    plain = [o for o, m, a in rows if m and not a]
+    autos = [
+        o
+        for o, _m, _a in rows
+        if o in ("right", "wrong_items", "wrong_amounts", "reconciled")
+    ]
+    autos_matchable = [
+        o for o in matchable if o in ("right", "wrong_items", "wrong_amounts")
+    ]
+    found = [o for o in matchable if o in ("right", "suggested")]
+
+    def share(part, whole):
+        return len(part) / len(whole) if whole else float("nan")
+
+    return {
+        "lines": len(rows),
+        "matchable": len(matchable),
+        "precision": share([o for o in autos if o == "right"], autos),
+        "auto_share": share(autos_matchable, matchable),
+        "auto_share_plain": share(
+            [o for o in plain if o in ("right", "wrong_items", "wrong_amounts")], plain
+        ),
+        "in_proposals": share(found, matchable),
+        "auto": len(autos),
+        "auto_right": sum(1 for o in autos if o == "right"),
+        "wrong_items": sum(1 for o in autos if o == "wrong_items"),
+        "wrong_amounts": sum(1 for o in autos if o == "wrong_amounts"),
+        "noise": len(rows) - len(matchable),
+        "noise_reconciled": sum(1 for o, m, _a in rows if not m and o == "reconciled"),
+        "noise_suggested": sum(1 for o, m, _a in rows if not m and o == "suggested"),
+    }
+
+
+def show_judged(title, judged, seconds, n_lines):
+    f = figures_of(judged)
+    print(
+        f"{title:<28} precision {f['precision']:.4f}  auto {f['auto_share']:.3f} "
+        f"(not ambiguous {f['auto_share_plain']:.3f})  "
+        f"in suggestions {f['in_proposals']:.3f}  "
+        f"not-customer lines reconciled {f['noise_reconciled']}  "
+        f"autos {f['auto']} (wrong items {f['wrong_items']}, wrong amounts "
+        f"{f['wrong_amounts']})  {seconds:.2f} s, "
+        f"{1000 * seconds / max(n_lines, 1):.1f} ms a line"
+    )
+
+
+def show_kinds(title, judged, kinds, ambiguous=(), order=None):
+    """The figures per kind of line."""
+    groups = defaultdict(set)
+    for line_id, kind in kinds.items():
+        if line_id in judged:
+            groups[kind].add(line_id)
+    print(f"\n{title}")
+    print(
+        f"  {'kind':<44}{'lines':>6}{'auto':>8}{'right':>8}{'precis.':>8}"
+        f"{'in sugg.':>9}{'wrong':>6}{'none':>6}"
+    )
+    names = order or sorted(groups)
+    for kind in names:
+        if kind not in groups:
+            continue
+        ids = groups[kind]
+        f = figures_of(judged, ids)
+        none = sum(1 for i in ids if judged[i][0] in ("none",))
+        label = kind + (" (ambiguous)" if kind in ambiguous else "")
+        if f["matchable"]:
+            print(
+                f"  {label:<44}{f['lines']:>6}{f['auto_share']:>8.1%}"
+                f"{f['auto_right']:>8}{f['precision']:>8.1%}"
+                f"{f['in_proposals']:>9.1%}"
+                f"{f['wrong_items'] + f['wrong_amounts']:>6}{none:>6}"
+            )
+        else:
+            print(
+                f"  {label:<44}{f['lines']:>6}  not to match: reconciled "
+                f"{f['noise_reconciled']}, suggested {f['noise_suggested']}, "
+                f"left alone {none}"
+            )
+
+
 def show(title, figures, seconds):
     print(
         f"{title:<28} precision {figures['precision']:.3f}  "
@@ -742,6 +1089,14 @@ def main():
     parser.add_argument("--lines", type=int, default=1000)
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--dataset",
+        choices=("own", "world"),
+        default="own",
+        help="own: matching_dataset (the engine is tuned on it); world: "
+        "matching_world, written from a description of real statements "
+        "and not tuned on",
+    )
     parser.add_argument(
         "--oca",
         action=argparse.BooleanOptionalAction,
@@ -772,8 +1127,9 @@ def main():
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = Registry(args.database)
-    global dataset, Decision, MatchConfig, Proposal, match_lines  # noqa: PLW0603
+    global dataset, world, Decision, MatchConfig, Proposal, match_lines  # noqa: PLW0603
     import matching_dataset as dataset  # noqa: PLC0415 - next to this file
+    import matching_world as world  # noqa: PLC0415 - next to this file
 
     from odoo.addons.sales_closing_reconcile.engine.matching import (
         Decision,
@@ -783,21 +1139,37 @@ def main():
     )
 
     if args.check_setup:
-        raise SystemExit(1 if check_setup(registry, args.seed) else 0)
-    lines, items, partner_accounts, truth = dataset.generate(
-        args.seed, args.lines, args.items
+        raise SystemExit(1 if check_setup(registry, args.seed, args.dataset) else 0)
+    start = time.perf_counter()
+    lines, items, partner_accounts, truth, data = load(
+        args.dataset, args.seed, args.lines, args.items
     )
+    print(
+        f"dataset {args.dataset}: {len(lines)} lines, {len(items)} open items, "
+        f"generated in {time.perf_counter() - start:.1f} s"
+    )
+    if data is not None:
+        kinds = {line_id: record.kind for line_id, record in data.truth.items()}
+        channels = {line_id: record.channel for line_id, record in data.truth.items()}
+        order = list(world.KIND_SHARES)
+        ambiguous = set(world.AMBIGUOUS_KINDS)
+    else:
+        kinds = observed_kinds(lines, items, partner_accounts, truth)
+        channels = {line["id"]: line["currency"] for line in lines}
+        order, ambiguous = None, ()
+    engine_lines = [{key: line[key] for key in ENGINE_KEYS} for line in lines]
     start = time.perf_counter()
     engine = match_lines(
-        lines,
+        engine_lines,
         items,
         partner_accounts,
         MatchConfig(fee_tolerance_abs=Decimal(0), fee_tolerance_pct=Decimal("0.035")),
     )
-    show(
-        "engine alone (no Odoo)",
-        dataset.evaluate(engine, truth),
-        time.perf_counter() - start,
+    seconds = time.perf_counter() - start
+    if data is None:
+        show("engine alone (no Odoo)", dataset.evaluate(engine, truth), seconds)
+    show_judged(
+        "engine alone (no Odoo)", judge(engine, truth, data), seconds, len(lines)
     )
     if args.oca:
         ensure_oca(registry, args.database)
@@ -806,7 +1178,7 @@ def main():
         env = api.Environment(cr, SUPERUSER_ID, {})
         try:
             start = time.perf_counter()
-            currencies = setup_company(env)
+            currencies = setup_company(env, **company_args(data))
             st_ids, aml_ids = populate(
                 env, lines, items, partner_accounts, currencies, orm=args.orm_setup
             )
@@ -822,12 +1194,35 @@ def main():
             st_lines.with_context(sales_closing_match_now=True).action_auto_match()
             env.flush_all()
             seconds = time.perf_counter() - start
-            figures = dataset.evaluate(read_decisions(env, st_ids, aml_ids), truth)
-            show("action_auto_match (Odoo)", figures, seconds)
+            decisions = read_decisions(env, st_ids, aml_ids)
+            if data is None:
+                show(
+                    "action_auto_match (Odoo)",
+                    dataset.evaluate(decisions, truth),
+                    seconds,
+                )
+            touched = {
+                i
+                for d in decisions
+                if d.action == "auto"
+                for i in d.proposals[0].item_ids
+            }
+            residuals = read_residuals(env, aml_ids, touched)
+            ours = judge(decisions, truth, data, items, residuals)
+            show_judged("action_auto_match (Odoo)", ours, seconds, len(lines))
             states = defaultdict(int)
             for st in st_lines:
                 states[st.sales_closing_match_state] += 1
             print("line states:", dict(states))
+            show_kinds(
+                "action_auto_match per kind of line"
+                + ("" if data else " (kinds read from the data)"),
+                ours,
+                kinds,
+                ambiguous,
+                order,
+            )
+            show_kinds("action_auto_match per channel / currency", ours, channels)
             if args.oca:
                 savepoint.rollback()
                 env.invalidate_all()
@@ -838,10 +1233,22 @@ def main():
                 decisions, oca_seconds, applied = run_oca(
                     env, rules, st_lines, aml_ids, st_ids, budget=budget
                 )
-                show(
-                    "OCA reconcile model rules",
-                    dataset.evaluate(decisions, truth),
-                    oca_seconds,
+                if data is None:
+                    show(
+                        "OCA reconcile model rules",
+                        dataset.evaluate(decisions, truth),
+                        oca_seconds,
+                    )
+                oca = judge(decisions, truth, data)
+                show_judged(
+                    "OCA reconcile model rules", oca, oca_seconds, len(decisions)
+                )
+                show_kinds(
+                    "OCA rules per kind of line (items only)",
+                    oca,
+                    kinds,
+                    ambiguous,
+                    order,
                 )
                 done = len(decisions)
                 if applied is not None:
