@@ -122,6 +122,76 @@ export class BankReview extends Component {
         };
     }
 
+    // texts: whole sentences, so that they translate in their own word order
+    get countText() {
+        const values = { count: this.state.count, shown: this.state.lines.length };
+        return this.state.count > this.state.lines.length
+            ? _t("%(count)s lines (first %(shown)s shown), left:", values)
+            : _t("%(count)s lines, left:", values);
+    }
+
+    get bulkText() {
+        return _t("%(count)s lines to accept with their best suggestion:", {
+            count: this.state.bulk.preview.count,
+        });
+    }
+
+    get knownText() {
+        return _t("bank account known: %(partner)s", {
+            partner: this.line.bank_account_partner,
+        });
+    }
+
+    get createText() {
+        return _t('Create "%(name)s"', { name: this.state.partnerText.trim() });
+    }
+
+    get saveOnText() {
+        return _t("Save the bank account on %(partner)s", { partner: this.line.partner.name });
+    }
+
+    get saveAccountText() {
+        return _t("save bank account %(number)s", { number: this.line.account_number });
+    }
+
+    get matchedText() {
+        return _t("Matched with %(items)s.", {
+            items: this.line.matched_items.join(", ") || "-",
+        });
+    }
+
+    get selectedText() {
+        return _t("%(count)s selected", { count: this.summary.count });
+    }
+
+    get lastText() {
+        const last = this.state.history[0];
+        return _t("Last decision: %(decision)s, %(line)s", {
+            decision: last.label,
+            line: last.line.label,
+        });
+    }
+
+    feeText(suggestion) {
+        return _t("fee %(amount)s", {
+            amount: formatAmount(suggestion.fee, this.line.currency),
+        });
+    }
+
+    get keyHelp() {
+        return [
+            { keys: ["↑", "↓", "j", "k"], text: _t("move") },
+            { keys: ["Enter"], text: _t("accept the best suggestion") },
+            { keys: ["1", "2", "3"], text: _t("accept that suggestion") },
+            { keys: ["/"], text: _t("search open items") },
+            { keys: ["Space"], text: _t("select an item") },
+            { keys: ["p"], text: _t("pay partly") },
+            { keys: ["w"], text: _t("write off the difference") },
+            { keys: ["Ctrl+Enter"], text: _t("match the selection") },
+            { keys: ["u"], text: _t("undo the last decision") },
+        ];
+    }
+
     percent(score) {
         return score === null || score === undefined ? "" : `${Math.round(score * 100)}%`;
     }
