@@ -5,7 +5,7 @@ import unittest
 from dataclasses import dataclass
 from decimal import Decimal
 
-from odoo.addons.sales_closing_reconcile.engine import matching, parsers
+from odoo.addons.sales_closing_reconcile.engine import matching, parsers, subsets
 
 from .benchmark_data import dataset
 
@@ -145,16 +145,26 @@ class TestEvidence(unittest.TestCase):
         self.assertFalse(prop.partial)
 
     def test_fee_beyond_tolerance_is_partial(self):
+        # the one invoice cited, less than its residual beyond the fee
+        # tolerance: a partial payment, reconciled (the invoice stays open)
         dec = decide(line("1100.00", "INV/2026/00101"))[0]
-        self.assertEqual(dec.action, "suggest")
+        self.assertEqual(dec.action, "auto")
         self.assertTrue(dec.proposals[0].partial)
         self.assertIn("amount:partial", dec.proposals[0].reasons)
+        self.assertEqual(dec.proposals[0].fee_amount, D(0))
+        off = matching.MatchConfig(auto_partial=False)
+        dec = decide(line("1100.00", "INV/2026/00101"), config=off)[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertTrue(dec.proposals[0].partial)
         tight = matching.MatchConfig(fee_tolerance_abs=D("1"), fee_tolerance_pct=D("0"))
         dec = decide(line("1185.00", "INV/2026/00101"), config=tight)[0]
         self.assertTrue(dec.proposals[0].partial)
 
     def test_partial_needs_strong_reference(self):
-        dec = decide(line("600.00", "INV/2026/00101 first half"))[0]
+        dec = decide(
+            line("600.00", "INV/2026/00101 first half"),
+            config=matching.MatchConfig(auto_partial=False),
+        )[0]
         self.assertEqual(dec.action, "suggest")
         self.assertEqual(dec.proposals[0].item_ids, (1,))
         self.assertTrue(dec.proposals[0].partial)
@@ -176,11 +186,16 @@ class TestEvidence(unittest.TestCase):
         self.assertEqual(set(dec.proposals[0].item_ids), {2, 3})
         self.assertIn("amount:subset", dec.proposals[0].reasons)
 
-    def test_subset_with_fee_is_only_suggested(self):
+    def test_subset_with_fee(self):
+        # both invoices cited: their sum less a fee is reconciled
         dec = decide(line("1495.00", "INV/2026/00101 INV/2026/00102"))[0]
-        self.assertEqual(dec.action, "suggest")
+        self.assertEqual(dec.action, "auto")
         self.assertEqual(dec.proposals[0].item_ids, (1, 2))
         self.assertEqual(dec.proposals[0].fee_amount, D("5.00"))
+        # nothing cited, a payer name that is not certain: suggested only
+        dec = decide(line("1495.00", "Sammelzahlung", payer_name="ACME"))[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertIn((1, 2), [p.item_ids for p in dec.proposals])
 
     def test_currency_must_match(self):
         dec = decide(line("1200.00", "INV/2026/00101", currency="USD"))[0]
@@ -292,22 +307,23 @@ class TestWideEvidence(unittest.TestCase):
         self.assertIn("payer_name", both.proposals[0].reasons)
         self.assertGreater(both.proposals[0].score, alone.proposals[0].score)
 
-    def test_fee_without_reference_is_never_auto(self):
-        # account and name agree, the amount is 2 % below the only item:
-        # a likely fee, yet nothing says which document was paid
+    def test_fee_without_reference(self):
+        # account and name agree, the amount is 2 % below the payer's only
+        # open item: the one explanation of the amount, reconciled
         items = [item(1, 30, "5000.00", "INV/2026/00001", "Blue River GmbH")]
-        dec = decide(
-            line(
-                "4900.00",
-                "",
-                payer_name="Blue River",
-                payer_account="DE89370400440532013000",
-            ),
-            items=items,
-        )[0]
+        payer = {"payer_name": "Blue River", "payer_account": "DE89370400440532013000"}
+        dec = decide(line("4900.00", "", **payer), items=items)[0]
         self.assertEqual(dec.proposals[0].item_ids, (1,))
         self.assertIn("amount:fee", dec.proposals[0].reasons)
-        self.assertGreaterEqual(dec.proposals[0].score, 0.95)
+        self.assertEqual(dec.proposals[0].fee_amount, D("100.00"))
+        self.assertEqual(dec.action, "auto")
+        # a second open item within the fee: nothing says which was paid
+        two = items + [item(2, 30, "4950.00", "INV/2026/00002", "Blue River GmbH")]
+        dec = decide(line("4900.00", "", **payer), items=two)[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertEqual({p.item_ids for p in dec.proposals[:2]}, {(1,), (2,)})
+        # a payer known by a vague name only: suggested
+        dec = decide(line("4900.00", "", payer_name="Blue"), items=items)[0]
         self.assertEqual(dec.action, "suggest")
 
     def test_common_name_beyond_the_name_candidates(self):
@@ -411,7 +427,7 @@ class TestWideEvidence(unittest.TestCase):
 
     def test_exact_subsets(self):
         cents = [100, 250, 400, 650, 50, 300]
-        found = matching._exact_subsets(cents, 700, 4)
+        found = subsets.exact_subsets(cents, 700, 4)
         sums = {combo: sum(cents[i] for i in combo) for combo in found}
         self.assertTrue(all(total == 700 for total in sums.values()), sums)
         self.assertIn((0, 1, 4, 5), found)  # 100+250+50+300
@@ -419,9 +435,7 @@ class TestWideEvidence(unittest.TestCase):
         self.assertIn((1, 2, 4), found)  # 250+400+50
         self.assertEqual(len(found), len(set(found)), "no duplicates")
         self.assertTrue(all(len(combo) <= 4 for combo in found))
-        self.assertFalse(
-            any(len(c) == 4 for c in matching._exact_subsets(cents, 700, 3))
-        )
+        self.assertFalse(any(len(c) == 4 for c in subsets.exact_subsets(cents, 700, 3)))
 
     def test_digit_groups_typed_apart_allow_a_partial(self):
         items = [
@@ -438,7 +452,7 @@ class TestWideEvidence(unittest.TestCase):
         )[0]
         self.assertEqual(dec.proposals[0].item_ids, (1,))
         self.assertTrue(dec.proposals[0].partial)
-        self.assertEqual(dec.action, "suggest")
+        self.assertEqual(dec.action, "auto")  # cited (0.8) by its partner
         # a bank fee of 5.00 on 50.00 exceeds the 3.5 % tolerance
         dec = decide(
             line("45.00", "SEPA /REF 2026/07812", payer_name="Southern Logistics"),

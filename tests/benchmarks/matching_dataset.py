@@ -8,7 +8,10 @@ lines with the mess met in real statements:
   sequence number, order or transaction reference instead of the invoice;
 * payer names differing from partner names: upper case, legal suffix
   dropped or changed, initials (``IBM``), full-width characters, Chinese
-  names without city or 有限公司, missing names;
+  names without city or 有限公司, missing names; and (``printed_names``)
+  as banks print them: city in brackets, 集团, pinyin and English forms,
+  cut at the field width (18, 20, 35, 40 characters), agents paying on
+  behalf of the customer (代付, OBO);
 * payments without reference (name + amount, or known payer account),
   fees deducted by banks or gateways, grouped payments for several
   invoices, partial payments, refunds of credit notes;
@@ -314,8 +317,12 @@ SCENARIOS = (
 )
 
 
-def generate(seed, n_lines, n_items):
-    """Build ``(lines, items, partner_accounts, truth)`` deterministically."""
+def generate(seed, n_lines, n_items, printed_names=True):
+    """Build ``(lines, items, partner_accounts, truth)`` deterministically.
+
+    ``printed_names``: about a third of the payer names are then printed as
+    banks print them abroad and in China (``_printed_name``), drawn from a
+    second random stream so that everything else stays the same."""
     rng = random.Random(seed)
     partners = _build_partners(rng, max(20, n_items // 8))
     pmap = {p["id"]: p for p in partners}
@@ -359,6 +366,7 @@ def generate(seed, n_lines, n_items):
             used,
         )
         if line is None:
+            scenario = "ref"
             line = _make_line(
                 rng,
                 "ref",
@@ -372,11 +380,109 @@ def generate(seed, n_lines, n_items):
                 used,
             )
         line, truth_ids = line
+        line["kind"] = scenario
         lines.append(line)
         truth[line_id] = truth_ids
+    if printed_names:
+        _print_names(random.Random(seed + 104729), lines, items, pmap, truth)
     for item in items:
         item.pop("cents")
     return lines, items, partner_accounts, truth
+
+
+# Pinyin and English of the Chinese name parts (written by hand, not by the
+# engine's tables).
+CITY_PINYIN = {
+    "上海": "Shanghai",
+    "北京": "Beijing",
+    "深圳": "Shenzhen",
+    "广州": "Guangzhou",
+    "杭州": "Hangzhou",
+    "苏州": "Suzhou",
+    "成都": "Chengdu",
+    "南京": "Nanjing",
+}
+CORE_PINYIN = {
+    "华达": "Huada",
+    "鑫源": "Xinyuan",
+    "恒通": "Hengtong",
+    "佳禾": "Jiahe",
+    "宏远": "Hongyuan",
+    "瑞丰": "Ruifeng",
+    "金桥": "Jinqiao",
+    "天成": "Tiancheng",
+    "博雅": "Boya",
+    "永盛": "Yongsheng",
+    "海纳": "Haina",
+    "中信达": "Zhongxinda",
+}
+TRADE_FORMS = {
+    "贸易": ("Maoyi", "Trading"),
+    "科技": ("Keji", "Technology"),
+    "电子": ("Dianzi", "Electronics"),
+    "物流": ("Wuliu", "Logistics"),
+    "食品": ("Shipin", "Foods"),
+    "纺织": ("Fangzhi", "Textiles"),
+    "机械": ("Jixie", "Machinery"),
+    "医药": ("Yiyao", "Pharmaceutical"),
+}
+AGENTS = ("PAYONEER OBO", "WISE PAYMENTS ON BEHALF OF", "ABC SERVICES LTD O/B/O")
+CN_AGENTS = ("张伟", "李娜", "深圳市某某供应链有限公司")
+
+
+def _cn_parts(name):
+    """(city, core, trade, suffix) of a generated Chinese name."""
+    suffix = next(
+        s for s in sorted(CN_SUFFIX, key=len, reverse=True) if name.endswith(s)
+    )
+    middle = name[2 : -len(suffix)]
+    return name[:2], middle[:-2], middle[-2:], suffix
+
+
+def _printed_name(rng, partner):
+    """The partner's name as a bank prints it: Chinese names with the city
+    in brackets or 集团, in pinyin or English (SWIFT, upper case, cut at 35
+    characters), cut at the field width, paid by an agent (代付, OBO)."""
+    name = partner["name"]
+    roll = rng.random()
+    if partner["style"] == "cn":
+        city, core, trade, suffix = _cn_parts(name)
+        pinyin, english = TRADE_FORMS[trade]
+        city_py, core_py = CITY_PINYIN[city], CORE_PINYIN[core]
+        forms = (
+            f"{core}{trade}（{city}）{suffix}",
+            f"{city}{core}{trade}集团有限公司",
+            f"{city_py} {core_py} {pinyin} Youxian Gongsi".upper()[:35],
+            f"{city_py} {core_py} {english} Co., Ltd.".upper()[:35],
+            f"{core_py} {english} ({city_py}) Co Ltd".upper(),
+            f"{rng.choice(CN_AGENTS)}代付{name}",
+            name[:8],
+        )
+        return forms[int(roll * len(forms))]
+    upper = name.upper().replace(",", "").replace(".", "")
+    forms = (
+        upper[:20],
+        upper[:18],
+        f"{rng.choice(AGENTS)} {upper}"[:40],
+        name.lower(),
+    )
+    return forms[int(roll * len(forms))]
+
+
+def _print_names(rng, lines, items, pmap, truth):
+    partner_of = {item["id"]: item["partner_id"] for item in items}
+    for line in lines:
+        answer = truth.get(line["id"])
+        roll = rng.random()
+        if (
+            not answer
+            or not line["payer_name"]
+            or line["kind"] == "amount_only"  # an unknown payer
+            or roll >= 0.33
+        ):
+            continue
+        partner = pmap[partner_of[min(answer)]]
+        line["payer_name"] = _printed_name(rng, partner)
 
 
 def _make_line(

@@ -1,0 +1,375 @@
+"""Grouped payments: one statement line paying several open items of one
+partner.
+
+Searches over plain cents (``subset_sums``, ``exact_subsets``) and the
+proposals they make for a line (``subset_proposals``,
+``wide_subset_proposals``, ``payer_solutions``).
+
+* ``subset_sums``: subsets of a pool whose sum lies in a window (the
+  amount, plus a fee within tolerance), meet in the middle over two halves
+  of the pool (2^(n/2) sums a half, pruned above the window).
+* ``exact_subsets``: subsets of 2 to 4 items summing exactly, sums of pairs
+  hashed (n * n / 2 steps for n items): for pools too large to halve.
+* A **certain payer** (its bank account, the line's partner, or a payer
+  name no other partner bears as well) with at most ``max_full_pool``
+  open items below the amount: every subset of up to ``max_full_size`` of
+  them is enumerated (``payer_solutions``).  The one subset (single items
+  included) explaining the amount exactly, or, when none does, the one
+  explaining it less a fee within tolerance, is *certain*: it may be
+  reconciled automatically.  Two equal explanations are suggested only.
+* Otherwise the partners a grouped payment may come from are searched among
+  their cited items and the ``max_subset_pool`` items nearest in date (fee
+  allowed), then, when nothing explains the amount exactly, exact subsets
+  among the ``max_exact_pool`` items nearest in date of every partner about
+  as likely as the third (``wide_subset_proposals``).
+"""
+
+import bisect
+from collections import defaultdict
+from decimal import Decimal
+
+from .scoring import (
+    CERTAIN_PARTNER,
+    STRONG_REF,
+    W_REF,
+    W_SUBSET,
+    W_SUBSET_FEE,
+    Proposal,
+    amount_relation,
+    date_weight,
+    fee_limit,
+    noisy_or,
+)
+
+FULL_CAP = 50  # explanations of a certain payer's amount looked at
+
+
+def subset_sums(pool, target, tolerance, max_size, limit=5, min_size=2):
+    """Subsets (tuples of pool indexes, ``min_size`` to ``max_size`` items)
+    whose cents sum lies in ``[target, target + tolerance]``, nearest the
+    target and fewest items first, at most ``limit``."""
+    found = _window(pool, target, tolerance, max_size, min_size, None)
+    return [combo for _d, _n, combo in found[:limit]]
+
+
+def _window(pool, target, tolerance, max_size, min_size, cap):
+    """``[(sum - target, size, combo)]`` sorted; at most ``cap`` found
+    (``None``: all)."""
+    half = len(pool) // 2
+    left, right = pool[:half], pool[half:]
+    high = target + tolerance
+
+    def enumerate_half(part, offset):
+        sums = [(0, ())]
+        for idx, cents in enumerate(part):
+            sums += [
+                (s + cents, combo + (idx + offset,))
+                for s, combo in sums
+                if len(combo) < max_size and s + cents <= high
+            ]
+        return sums
+
+    left_sums = enumerate_half(left, 0)
+    right_sums = sorted(enumerate_half(right, half))
+    right_keys = [s for s, _c in right_sums]
+    found = []
+    for lsum, lcombo in left_sums:
+        lo = bisect.bisect_left(right_keys, target - lsum)
+        hi = bisect.bisect_right(right_keys, high - lsum)
+        for rsum, rcombo in right_sums[lo:hi]:
+            combo = lcombo + rcombo
+            if min_size <= len(combo) <= max_size:
+                found.append((lsum + rsum - target, len(combo), combo))
+                if cap is not None and len(found) >= cap:
+                    found.sort()
+                    return found
+    found.sort()
+    return found
+
+
+def exact_subsets(cents, target, max_size, limit=5):
+    """Subsets (sorted tuples of indexes, 2 to ``max_size`` <= 4 items)
+    of ``cents`` summing exactly to ``target``, fewest items first: sums of
+    pairs are hashed, so a pool of n items costs about n * n / 2 steps
+    whatever the size."""
+    by_value = defaultdict(list)
+    for idx, value in enumerate(cents):
+        by_value[value].append(idx)
+    found = set()
+    for i, value in enumerate(cents):
+        found.update((i, j) for j in by_value.get(target - value, ()) if j > i)
+    if max_size >= 3:
+        pair_sums = _pair_sums(cents, target, by_value, found)
+        if max_size >= 4:
+            _quadruples(pair_sums, target, found, limit * 4)
+    return sorted(found, key=lambda combo: (len(combo), combo))[: limit * 4]
+
+
+def _pair_sums(cents, target, by_value, found):
+    """``{sum: [(i, j)]}`` of the pairs below ``target``; adds to
+    ``found`` the triples completing a pair exactly."""
+    pair_sums = defaultdict(list)
+    size = len(cents)
+    for i in range(size):
+        ci = cents[i]
+        for j in range(i + 1, size):
+            pair = ci + cents[j]
+            if pair >= target:
+                continue
+            pair_sums[pair].append((i, j))
+            for k in by_value.get(target - pair, ()):
+                if k > j:
+                    found.add((i, j, k))
+    return pair_sums
+
+
+def _quadruples(pair_sums, target, found, limit):
+    """Adds to ``found`` the disjoint pairs of pairs summing to ``target``."""
+    for pair, pairs in pair_sums.items():
+        rest = target - pair
+        if rest < pair or rest not in pair_sums:
+            continue
+        for i, j in pairs:
+            for k, m in pair_sums[rest]:
+                if len({i, j, k, m}) == 4:
+                    found.add(tuple(sorted((i, j, k, m))))
+        if len(found) >= limit:
+            return
+
+
+# ---------------------------------------------------------------------------
+# Proposals
+# ---------------------------------------------------------------------------
+
+
+def _search_tolerance(line, config):
+    """Fee window searched above the amount: wide enough for the fee
+    tolerance of any total in it."""
+    return fee_limit(line.cents + line.cents // 10, config)
+
+
+def payer_solutions(line, index, partner_id, config):
+    """Every explanation of the line by the open items of a certain payer.
+
+    ``None`` when the payer has more than ``max_full_pool`` open items
+    below the amount (too many to enumerate), or when the amount less a fee
+    has more than ``FULL_CAP`` explanations and none exact.  Else
+    ``(certain, others)``: lists of item tuples, ``certain`` holding the one
+    explanation the amount allows (see the module docstring) or nothing."""
+    tolerance = _search_tolerance(line, config)
+    entries = index.partner_amounts.get((partner_id, line.currency, line.sign), ())
+    hi = bisect.bisect_left(entries, (line.cents + tolerance + 1,))
+    if hi > config.max_full_pool:
+        return None
+    pool = [index.items[item_id] for _c, _o, item_id in entries[:hi]]
+    cents = [it.cents for it in pool]
+    size = config.max_full_size
+    exact = [
+        tuple(pool[i] for i in combo)
+        for _d, _n, combo in _window(cents, line.cents, 0, size, 1, 3)
+    ]
+    found = _window(cents, line.cents, tolerance, size, 1, FULL_CAP)
+    fee = []
+    for _diff, _n, combo in found:
+        chosen = tuple(pool[i] for i in combo)
+        total = sum(it.cents for it in chosen)
+        if amount_relation(line, total, config)[0] == "fee":
+            fee.append(chosen)
+    complete = len(found) < FULL_CAP
+    if len(exact) == 1:
+        return exact, fee
+    if not exact and not complete:
+        return None
+    if not exact and len(fee) == 1:
+        return fee, []
+    return [], exact + fee
+
+
+def can_explain(index, partner_id, currency, sign, cents, config):
+    """The open items of ``partner_id`` could explain an amount of
+    ``cents``: one of them (less a fee within tolerance), or a subset of
+    them (assumed when they are too many to enumerate)."""
+    tolerance = fee_limit(cents + cents // 10, config)
+    entries = index.partner_amounts.get((partner_id, currency, sign), ())
+    hi = bisect.bisect_left(entries, (cents + tolerance + 1,))
+    lo = bisect.bisect_left(entries, (cents,))
+    if lo < hi:
+        return True
+    if hi > config.max_full_pool:
+        return True
+    return hi > 1 and bool(
+        _window(
+            [c for c, _o, _i in entries[:hi]],
+            cents,
+            tolerance,
+            config.max_full_size,
+            2,
+            1,
+        )
+    )
+
+
+def certain_partners(line):
+    return [
+        pid
+        for pid, (weight, _r) in line.partner_evidence.items()
+        if weight >= CERTAIN_PARTNER and pid in line.certain
+    ]
+
+
+def subset_partners(line, index, cited):
+    """Partners a grouped payment may come from, most likely first, as
+    ``[(partner, weight)]``: cited ones (1.0) and identified ones."""
+    partners = defaultdict(float)
+    for item_id in cited:
+        item = index.items[item_id]
+        partners[item.partner_id] = max(partners[item.partner_id], 1.0)
+    for pid, (weight, _reason) in line.partner_evidence.items():
+        partners[pid] = max(partners[pid], weight)
+    partners.pop(None, None)
+    return sorted(partners.items(), key=lambda kv: -kv[1])
+
+
+def subset_proposals(line, index, cited, config, solved):
+    """Proposals grouping several open items of one partner.
+
+    ``solved``: ``{partner: payer_solutions(...)}`` of the certain payers
+    already enumerated: their subsets come from there."""
+    proposals = []
+    tolerance = fee_limit(line.cents, config)
+    for pid, _w in subset_partners(line, index, cited)[:3]:
+        solutions = solved.get(pid)
+        if solutions is not None:
+            certain, others = solutions
+            for chosen in certain:
+                if len(chosen) > 1:
+                    prop = score_subset(line, list(chosen), cited, config, True)
+                    proposals.append(prop)
+            for chosen in others[: config.max_suggestions + 1]:
+                if len(chosen) > 1:
+                    prop = score_subset(line, list(chosen), cited, config)
+                    if certain:  # the one explanation of the amount beats these
+                        prop.score = round(prop.score * 0.85, 4)
+                    proposals.append(prop)
+            continue
+        pool = [index.items[i] for i in cited if index.items[i].partner_id == pid]
+        pool += nearest_items(
+            index,
+            (pid, line.currency, line.sign),
+            line,
+            tolerance,
+            cited,
+            config.max_subset_pool - len(pool),
+        )
+        if len(pool) < 2:
+            continue
+        for combo in subset_sums(
+            [it.cents for it in pool], line.cents, tolerance, config.max_subset_size
+        ):
+            chosen = [pool[i] for i in combo]
+            proposals.append(score_subset(line, chosen, cited, config))
+    return proposals
+
+
+def wide_subset_proposals(line, index, cited, config, solved):
+    """Exact grouped payments searched further than ``subset_proposals``:
+    among more items of each partner (a large customer has many open
+    items in the weeks around the payment) and among every partner about
+    as likely as the best (a common name is borne by several partners)."""
+    ranked = subset_partners(line, index, cited)
+    if not ranked:
+        return []
+    floor = ranked[min(2, len(ranked) - 1)][1] - 1e-9
+    proposals = []
+    for rank, (pid, weight) in enumerate(ranked[: config.max_subset_partners]):
+        if rank >= 3 and weight < floor:
+            break
+        if solved.get(pid) is not None:
+            continue  # every subset of its items was searched
+        pool = nearest_items(
+            index,
+            (pid, line.currency, line.sign),
+            line,
+            0,
+            (),
+            config.max_exact_pool,
+        )
+        if len(pool) < 2:
+            continue
+        for combo in exact_subsets(
+            [it.cents for it in pool], line.cents, config.max_exact_size
+        ):
+            proposals.append(
+                score_subset(line, [pool[i] for i in combo], cited, config)
+            )
+    return proposals
+
+
+def nearest_items(index, key, line, tolerance, exclude, limit):
+    """Up to ``limit`` items of a partner small enough to be part of the
+    payment, nearest in (due) date to the line first."""
+    ordered = index.partner_by_date.get(key, ())
+    dates = index.partner_dates.get(key, ())
+    pos = bisect.bisect_left(dates, line.date) if line.date else len(ordered)
+    left, right = pos - 1, pos
+    found = []
+    while len(found) < limit and (left >= 0 or right < len(ordered)):
+        take_left = (
+            right >= len(ordered)
+            or (
+                left >= 0
+                and line.date
+                and (line.date - dates[left]) <= (dates[right] - line.date)
+            )
+            or (left >= 0 and not line.date)
+        )
+        if take_left:
+            item, left = ordered[left], left - 1
+        else:
+            item, right = ordered[right], right + 1
+        if item.cents < line.cents + tolerance and item.id not in exclude:
+            found.append(item)
+    return found
+
+
+def score_subset(line, chosen, cited, config, certain=False):
+    """Proposal of the items ``chosen`` together.
+
+    ``certain``: the only explanation of the amount by a certain payer's
+    items; a subset whose items are all cited (match >= 0.9) is certain
+    too when the amount is theirs less a fee."""
+    total = sum(it.cents for it in chosen)
+    relation, fee = amount_relation(line, total, config)
+    ref_scores = [cited.get(it.id, (0.0, ""))[0] for it in chosen]
+    coverage = sum(ref_scores) / len(chosen)
+    weights, reasons = [], []
+    if coverage:
+        weights.append(W_REF * coverage)
+        reasons.append(min({cited[it.id][1] for it in chosen if it.id in cited}))
+    partner_w, partner_reasons = line.partner_evidence.get(
+        chosen[0].partner_id, (0.0, ())
+    )
+    if partner_w:
+        weights.append(partner_w)
+        reasons.extend(partner_reasons)
+    all_cited = min(ref_scores) >= STRONG_REF
+    certain = certain or (relation == "fee" and all_cited)
+    weights.append(W_SUBSET if relation == "exact" or certain else W_SUBSET_FEE)
+    reasons.append("amount:subset")
+    if relation == "fee":
+        reasons.append("amount:fee")
+    date_w = max(date_weight(line, it) for it in chosen)
+    if date_w > 0.05:
+        weights.append(date_w)
+        reasons.append("date")
+    score = noisy_or(weights)
+    reasons.append("currency")
+    ordered = sorted(chosen, key=lambda it: it.order)
+    return Proposal(
+        item_ids=tuple(it.id for it in ordered),
+        score=round(score, 4),
+        reasons=reasons,
+        fee_amount=Decimal(line.sign) * Decimal(fee) / 100,
+        partial=False,
+        certain=certain and relation in ("exact", "fee"),
+    )

@@ -1,0 +1,138 @@
+"""Payer names as banks print them (engine.names), without a database."""
+
+import unittest
+
+from odoo.addons.sales_closing_reconcile.engine import names
+
+
+def sim(partner, payer):
+    """Best similarity of a printed payer to a partner name's forms."""
+    form = names.name_form(names.payer_names(payer)[0])
+    return max(names.form_similarity(form, f) for f in names.partner_forms(partner))
+
+
+HUADA = "上海华达科技有限公司"
+
+
+class TestChineseNames(unittest.TestCase):
+    def test_legal_forms_dropped(self):
+        for payer in (
+            "华达科技",
+            "上海华达科技有限公司",
+            "上海华达科技股份有限公司",
+            "上海华达科技集团有限公司",
+            "华达科技集团",
+        ):
+            self.assertEqual(sim(HUADA, payer), 1.0, payer)
+        self.assertEqual(names.name_form("上海华达科技有限公司").core, "华达科技")
+        self.assertEqual(
+            names.name_form("北京某某科技集团股份有限公司").core, "某某科技"
+        )
+
+    def test_places_in_front_or_in_brackets(self):
+        self.assertEqual(sim(HUADA, "华达科技（上海）有限公司"), 1.0)
+        self.assertEqual(sim(HUADA, "华达科技(上海)有限公司"), 1.0)
+        self.assertEqual(sim("广东省深圳市鑫源电子有限公司", "深圳鑫源电子"), 1.0)
+        form = names.name_form("华达科技（上海）有限公司")
+        self.assertEqual(form.places, frozenset({"shanghai"}))
+
+    def test_another_city_is_another_company(self):
+        self.assertLess(sim(HUADA, "北京华达科技有限公司"), 0.7)
+        self.assertLess(sim(HUADA, "BEIJING HUADA TECHNOLOGY CO LTD"), 0.7)
+
+    def test_cut_by_the_bank(self):
+        self.assertGreaterEqual(sim(HUADA, "上海华达科技有"), 0.95)
+        self.assertGreaterEqual(sim(HUADA, "上海华达科技有限公"), 0.95)
+
+    def test_brand_alone_or_another_trade_is_not_the_company(self):
+        self.assertLess(sim(HUADA, "华达"), 0.6)
+        self.assertLess(sim(HUADA, "华达电子"), 0.6)
+
+    def test_pinyin_forms(self):
+        self.assertEqual(names.pinyin("华达"), ["hua", "da"])
+        for payer in (
+            "HUADA KEJI",
+            "SHANGHAI HUADA KEJI YOUXIAN GONGSI",
+            "Shanghai Huada Keji Co., Ltd.",
+        ):
+            self.assertGreaterEqual(sim(HUADA, payer), 0.95, payer)
+        self.assertGreaterEqual(sim(HUADA, "HUA DA KE JI"), 0.95)
+        # cut at 30 characters
+        self.assertGreaterEqual(sim(HUADA, "SHANGHAI HUADA KEJI YOUXIAN GO"), 0.95)
+
+    def test_english_forms(self):
+        for payer in (
+            "SHANGHAI HUADA TECHNOLOGY CO., LTD.",
+            "HUADA TECHNOLOGY (SHANGHAI) CO LTD",
+            "Huada Technologies Limited",
+            "HUADA SCIENCE AND TECHNOLOGY CO LTD",
+        ):
+            self.assertEqual(sim(HUADA, payer), 1.0, payer)
+        self.assertEqual(
+            sim("深圳市鑫源电子有限公司", "SHENZHEN XINYUAN ELECTRONICS CO LTD"), 1.0
+        )
+        self.assertLess(sim(HUADA, "HUADA TRADING CO LTD"), 0.7)
+
+
+class TestLatinNames(unittest.TestCase):
+    def test_case_punctuation_legal_forms(self):
+        partner = "Northern Pacific Logistics Co., Ltd."
+        for payer in (
+            "NORTHERN PACIFIC LOGISTICS CO LTD",
+            "northern pacific logistics",
+            "Northern-Pacific Logistics Limited",
+            "ＮＯＲＴＨＥＲＮ　ＰＡＣＩＦＩＣ　ＬＯＧＩＳＴＩＣＳ",
+        ):
+            self.assertEqual(sim(partner, payer), 1.0, payer)
+
+    def test_cut_at_the_field_width(self):
+        partner = "Northern Pacific Logistics Co., Ltd."
+        full = "NORTHERN PACIFIC LOGISTICS CO LTD"
+        for width in (18, 20, 30, 32):
+            self.assertGreaterEqual(sim(partner, full[:width]), 0.95, full[:width])
+        self.assertLess(sim(partner, "NORTHERN"), 0.95)  # too short to tell
+
+    def test_abbreviations(self):
+        self.assertGreaterEqual(
+            sim("International Business Machines Corp.", "IBM"), 0.9
+        )
+        self.assertGreaterEqual(sim("Acme Trading GmbH", "ACME TRDG"), 0.9)
+        self.assertGreaterEqual(
+            sim("Acme Intl Trading", "ACME INTERNATIONAL TRADE"), 0.95
+        )
+        self.assertLess(sim("Acme Trading GmbH", "Acme Logistics"), 0.6)
+
+
+class TestAgents(unittest.TestCase):
+    def test_principal_named_after_the_marker(self):
+        cases = {
+            "张三代付上海华达科技有限公司": "上海华达科技有限公司",
+            "上海某某贸易有限公司代华达科技付款": "华达科技",
+            "JOHN DOE OBO ACME TRADING LTD": "ACME TRADING LTD",
+            "PAY AGENT LTD ON BEHALF OF NORDIC FOODS": "NORDIC FOODS",
+            "AGENT O/B/O NORDIC FOODS": "NORDIC FOODS",
+        }
+        for printed, principal in cases.items():
+            self.assertEqual(names.payer_names(printed), [principal], printed)
+
+    def test_principal_in_the_label(self):
+        found = names.payer_names(
+            "PAYPRO AGENCY", "ON BEHALF OF NORDIC FOODS INV 2026/1"
+        )
+        self.assertEqual(found, ["PAYPRO AGENCY", "NORDIC FOODS"])
+        self.assertEqual(names.payer_names("ACME", "Payment INV 2026/1"), ["ACME"])
+
+
+class TestNameIndex(unittest.TestCase):
+    def test_lookup_by_any_name_of_a_partner(self):
+        index = names.NameIndex()
+        index.add(1, HUADA)
+        index.add(1, "Huada Tech Holdings Ltd")  # a bank account's holder
+        index.add(2, "北京华达科技有限公司")
+        best, _hits = index.lookup("HUADA TECH HOLDINGS", 12)
+        self.assertEqual(max(best, key=best.get), 1)
+        best, _hits = index.lookup("SHANGHAI HUADA TECHNOLOGY CO LTD", 12)
+        self.assertEqual(best[1], 1.0)
+        self.assertLess(best.get(2, 0.0), 0.7)
+        self.assertTrue(index.same_name("上海华达科技有限公司", 1))
+        self.assertFalse(index.same_name("华达科技", 1))

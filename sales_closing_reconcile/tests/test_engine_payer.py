@@ -1,0 +1,210 @@
+"""Decisions on lines identified by their payer (names as banks print them,
+namesakes, a fee without reference), grouped payments without reference
+and partial payments: the engine alone, without a database."""
+
+import unittest
+from decimal import Decimal
+
+from odoo.addons.sales_closing_reconcile.engine import matching
+
+from .test_engine_matching import item, line
+
+D = Decimal
+HUADA = "上海华达科技有限公司"
+
+
+def decide(*lines, items, accounts=None, config=None, names=None):
+    return matching.match_lines(
+        list(lines), items, accounts or {}, config, partner_names=names
+    )
+
+
+class TestPayerNames(unittest.TestCase):
+    ITEMS = [
+        item(1, 10, "8800.00", "INV/2026/00001", HUADA, currency="CNY"),
+        item(2, 10, "1234.56", "INV/2026/00002", HUADA, currency="CNY"),
+        item(3, 20, "8800.00", "INV/2026/00003", "Nordic Foods AB", currency="CNY"),
+    ]
+
+    def test_printed_forms_of_a_chinese_name_with_the_amount(self):
+        for payer in (
+            "华达科技",
+            "华达科技（上海）有限公司",
+            "上海华达科技有",  # cut by the bank
+            "SHANGHAI HUADA TECHNOLOGY CO LTD",
+            "HUADA KEJI",
+            "某某贸易有限公司代付上海华达科技有限公司",
+        ):
+            dec = decide(line("1234.56", "货款", payer, "CNY"), items=self.ITEMS)[0]
+            self.assertEqual(dec.action, "auto", payer)
+            self.assertEqual(dec.proposals[0].item_ids, (2,), payer)
+            self.assertIn("payer_name", dec.proposals[0].reasons)
+
+    def test_holder_name_of_a_bank_account(self):
+        items = [item(1, 10, "77.10", "INV/2026/00001", "Acme Trading Ltd")]
+        printed = line("77.10", "TRANSFER", "ZHANG WEI")
+        self.assertNotEqual(decide(printed, items=items)[0].action, "auto")
+        dec = decide(printed, items=items, names={10: ["Zhang Wei"]})[0]
+        self.assertEqual(dec.action, "auto")
+
+    def test_the_agent_is_not_the_customer(self):
+        items = [
+            item(1, 10, "500.00", "INV/2026/00001", "Nordic Foods AB"),
+            item(2, 11, "500.00", "INV/2026/00002", "Paypro Agency Ltd"),
+        ]
+        dec = decide(
+            line("500.00", "TRANSFER", "PAYPRO AGENCY LTD OBO NORDIC FOODS"),
+            items=items,
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+
+    def test_namesakes_stay_suggestions(self):
+        items = [
+            item(1, 10, "500.00", "INV/2026/00001", "上海华达科技有限公司", "CNY"),
+            item(2, 11, "500.00", "INV/2026/00002", "北京华达科技有限公司", "CNY"),
+            item(3, 11, "180.00", "INV/2026/00003", "北京华达科技有限公司", "CNY"),
+        ]
+        # both could be the payer of 500.00: a human chooses
+        dec = decide(line("500.00", "货款", "华达科技", "CNY"), items=items)[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertEqual({p.item_ids for p in dec.proposals[:2]}, {(1,), (2,)})
+        # the city printed tells them apart
+        dec = decide(line("500.00", "货款", "上海华达科技", "CNY"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+        # a grouped payment of one namesake, the other having a single item
+        # of the amount: suggested
+        items.append(item(4, 10, "320.00", "INV/2026/00004", HUADA, "CNY"))
+        dec = decide(
+            line("500.00", "", "华达科技", "CNY"), items=items[:1] + items[1:]
+        )[0]
+        self.assertEqual(dec.action, "suggest")
+        # only one namesake's open items can explain the amount
+        dec = decide(line("180.00", "货款", "华达科技", "CNY"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (3,))
+
+    def test_fee_deducted_from_the_payers_only_item_in_reach(self):
+        items = [
+            item(1, 10, "1000.00", "INV/2026/00001", "Acme Trading Ltd"),
+            item(2, 10, "2500.00", "INV/2026/00002", "Acme Trading Ltd"),
+            item(3, 11, "1000.00", "INV/2026/00003", "Nordic Foods AB"),
+        ]
+        dec = decide(line("985.00", "", "ACME TRADING LIMITED"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+        self.assertEqual(dec.proposals[0].fee_amount, D("15.00"))
+        self.assertIn("amount:fee", dec.proposals[0].reasons)
+        # 15.00 below two of its items: suggested
+        items.append(item(4, 10, "990.00", "INV/2026/00004", "Acme Trading Ltd"))
+        dec = decide(line("985.00", "", "ACME TRADING LIMITED"), items=items)[0]
+        self.assertEqual(dec.action, "suggest")
+
+
+class TestGroupedWithoutReference(unittest.TestCase):
+    def _items(self, *amounts, partner=10, name="Acme Trading Ltd"):
+        return [
+            item(i, partner, amount, f"INV/2026/{i:05d}", name)
+            for i, amount in enumerate(amounts, start=1)
+        ]
+
+    def test_unique_subset_is_reconciled(self):
+        items = self._items("120.35", "410.10", "999.99", "75.25", "5230.00")
+        dec = decide(line("605.70", "Sammelzahlung", "ACME TRADING"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1, 2, 4))
+        self.assertTrue(dec.proposals[0].certain)
+        # by the payer's bank account, no name
+        dec = decide(
+            line("605.70", "", payer_account="CN12 3456"),
+            items=items,
+            accounts={"CN123456": 10},
+        )[0]
+        self.assertEqual(dec.action, "auto")
+
+    def test_unique_subset_less_a_fee(self):
+        items = self._items("120.35", "410.10", "999.99", "75.25", "5230.00")
+        dec = decide(line("1400.00", "", "ACME TRADING"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (2, 3))
+        self.assertEqual(dec.proposals[0].fee_amount, D("10.09"))
+
+    def test_two_equal_subsets_stay_suggestions(self):
+        items = self._items("100.00", "250.00", "150.00", "200.00", "55.55")
+        dec = decide(line("350.00", "", "ACME TRADING"), items=items)[0]
+        self.assertEqual(dec.action, "suggest")  # 100 + 250 or 150 + 200
+        self.assertEqual({p.item_ids for p in dec.proposals[:2]}, {(1, 2), (3, 4)})
+        items = self._items("100.00", "200.00", "300.00", "55.55")
+        dec = decide(line("355.55", "", "ACME TRADING"), items=items)[0]
+        self.assertEqual(dec.action, "suggest")  # 300 + 55.55, 100 + 200 + 55.55
+        found = {p.item_ids for p in dec.proposals}
+        self.assertIn((3, 4), found)
+        self.assertIn((1, 2, 4), found)
+
+    def test_payer_not_certain_is_suggested(self):
+        items = self._items("120.35", "410.10", "999.99", "75.25")
+        items += [
+            item(9, 11, "530.45", "INV/2026/00009", "Acme Trading GmbH"),
+        ]
+        # two partners named alike, both able to explain 605.70 or not:
+        # the namesake's single item does not, so the amount decides ...
+        dec = decide(line("605.70", "", "ACME TRADING"), items=items)[0]
+        self.assertEqual(dec.proposals[0].item_ids, (1, 2, 4))
+        # ... unless the namesake has items of that sum too
+        items.append(item(10, 11, "75.25", "INV/2026/00010", "Acme Trading GmbH"))
+        dec = decide(line("605.70", "", "ACME TRADING"), items=items)[0]
+        self.assertEqual(dec.action, "suggest")
+
+
+class TestPartialPayments(unittest.TestCase):
+    ITEMS = [
+        item(1, 10, "1200.00", "INV/2026/00101", "ACME Trading Co., Ltd."),
+        item(2, 10, "300.00", "INV/2026/00102", "ACME Trading Co., Ltd."),
+        item(3, 20, "400.00", "INV/2026/00103", "Nordic Foods AB"),
+    ]
+
+    def test_partial_of_the_cited_invoice(self):
+        dec = decide(
+            line("500.00", "INV/2026/00101 1st installment"), items=self.ITEMS
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        best = dec.proposals[0]
+        self.assertEqual(best.item_ids, (1,))
+        self.assertTrue(best.partial)
+        self.assertEqual(best.fee_amount, D(0))  # never a fee: the rest stays open
+        self.assertIn("amount:partial", best.reasons)
+
+    def test_switched_off(self):
+        config = matching.MatchConfig(auto_partial=False)
+        dec = decide(line("500.00", "INV/2026/00101"), items=self.ITEMS, config=config)[
+            0
+        ]
+        self.assertEqual(dec.action, "suggest")
+        self.assertTrue(dec.proposals[0].partial)
+
+    def test_not_certain_stays_suggested(self):
+        # two invoices cited
+        dec = decide(line("500.00", "INV/2026/00101 INV/2026/00103"), items=self.ITEMS)[
+            0
+        ]
+        self.assertNotEqual(dec.action, "auto")
+        # the amount is exactly another open item of the payer
+        dec = decide(
+            line("300.00", "INV/2026/00101", "ACME TRADING"), items=self.ITEMS
+        )[0]
+        self.assertEqual(dec.action, "suggest")
+        # a payer name without reference names no invoice
+        dec = decide(line("500.00", "transfer", "ACME TRADING"), items=self.ITEMS[:1])[
+            0
+        ]
+        self.assertNotEqual(dec.action, "auto")
+        # a bank-fee line citing the invoice is never customer money
+        dec = decide(line("-12.00", "bank charges INV/2026/00101"), items=self.ITEMS)[0]
+        self.assertNotEqual(dec.action, "auto")
+
+    def test_fee_within_tolerance_is_no_partial(self):
+        dec = decide(line("1170.00", "INV/2026/00101"), items=self.ITEMS)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertFalse(dec.proposals[0].partial)
+        self.assertEqual(dec.proposals[0].fee_amount, D("30.00"))
