@@ -4,7 +4,7 @@
     "name": "Sales Closing Reconciliation",
     "summary": "Bank and gateway statement import, automatic matching, "
     "review screen and differences report for the sales close",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/sales-closing/sales_closing",
     "author": "Sales Closing contributors",
@@ -16,6 +16,7 @@
         "account_statement_import_ofx",
         "queue_job",
     ],
+    "post_init_hook": "post_init_hook",
     "demo": ["demo/sales_closing_reconcile_demo.xml"],
     "assets": {
         "web.assets_backend": [

@@ -1,4 +1,5 @@
 from . import res_company
+from . import account_chart_template
 from . import res_config_settings
 from . import sales_closing_match_suggestion
 from . import sales_closing_match_run

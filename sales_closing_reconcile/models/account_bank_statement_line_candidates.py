@@ -53,7 +53,8 @@ class AccountBankStatementLine(models.Model):
         already matched on their outstanding account) plus open payments on
         the outstanding accounts of the lines' journals; the references of
         their payment transactions (captured gateway payments); and the
-        partners' bank accounts."""
+        partners' bank accounts (their holder names are among the names of
+        the items' partner)."""
         journals = self.journal_id
         cr = self.env.cr
         cr.execute(
@@ -169,7 +170,8 @@ class AccountBankStatementLine(models.Model):
             )
         cr.execute(
             """
-            SELECT b.sanitized_acc_number, COALESCE(p.commercial_partner_id, p.id)
+            SELECT b.sanitized_acc_number, COALESCE(p.commercial_partner_id, p.id),
+                   b.acc_holder_name
               FROM res_partner_bank b
               JOIN res_partner p ON p.id = b.partner_id
              WHERE b.active
@@ -178,7 +180,18 @@ class AccountBankStatementLine(models.Model):
             """,
             [company.id, company.partner_id.id],
         )
-        partner_accounts = {number: pid for number, pid in cr.fetchall() if number}
+        partner_accounts, holders = {}, {}
+        for number, pid, holder in cr.fetchall():
+            if number:
+                partner_accounts[number] = pid
+            if holder:
+                holders.setdefault(pid, []).append(holder)
+        # A partner is also known by its bank accounts' holder names (the
+        # name its bank prints, often its English or pinyin name).
+        for item in items:
+            extra = holders.get(item["partner_id"])
+            if extra:
+                item["partner_names"] = item["partner_names"] + extra
         return items, partner_accounts
 
     @api.model

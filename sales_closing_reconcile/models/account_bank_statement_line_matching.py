@@ -324,6 +324,7 @@ class AccountBankStatementLine(models.Model):
         return MatchConfig(
             auto_threshold=company.sales_closing_match_threshold or 0.95,
             margin=company.sales_closing_match_margin,
+            auto_partial=company.sales_closing_match_partial,
             fee_tolerance_abs=Decimal(0),
             fee_tolerance_pct=Decimal(str(company.sales_closing_fee_tolerance or 0))
             / 100,

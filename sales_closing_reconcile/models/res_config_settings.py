@@ -10,6 +10,9 @@ class ResConfigSettings(models.TransientModel):
     sales_closing_match_margin = fields.Float(
         related="company_id.sales_closing_match_margin", readonly=False
     )
+    sales_closing_match_partial = fields.Boolean(
+        related="company_id.sales_closing_match_partial", readonly=False
+    )
     sales_closing_fee_tolerance = fields.Float(
         related="company_id.sales_closing_fee_tolerance", readonly=False
     )

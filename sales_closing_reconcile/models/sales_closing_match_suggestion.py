@@ -69,7 +69,7 @@ class SalesClosingMatchSuggestion(models.Model):
             "payer_name": self.env._("payer's name"),
             "amount:exact": self.env._("same amount"),
             "amount:fee": self.env._("amount less a fee"),
-            "amount:partial": self.env._("pays part of it"),
+            "amount:partial": self.env._("partial payment: the rest stays open"),
             "amount:over": self.env._("pays more than due"),
             "amount:subset": self.env._("several invoices add up to the amount"),
             "date": self.env._("date close to the due date"),

@@ -12,5 +12,8 @@ from . import test_payouts
 from . import test_currency_totals
 from . import test_security_controls
 from . import test_match_screens
+from . import test_engine_names
+from . import test_engine_payer
+from . import test_matching_defaults
 from . import test_review
 from . import test_review_ui

@@ -12,7 +12,8 @@ class TestMatchScreens(TransactionCase):
         text = Suggestion._reasons_text("ref:invoice, partner, amount:partial")
         self.assertEqual(
             text,
-            "invoice number in the label; partner of the line; pays part of it",
+            "invoice number in the label; partner of the line; "
+            "partial payment: the rest stays open",
         )
         self.assertNotIn("ref:", text)
         # every code the engine gives has its words
