@@ -204,9 +204,14 @@ class SalesClosingPackage(models.Model):
         )
         version = last.version + 1 if last else 1
         # one chain per company in sealing order: the new package follows the
-        # company's newest one; the lock makes concurrent closes queue up
+        # company's newest one; the lock makes concurrent closes queue up. NO
+        # KEY UPDATE, not UPDATE: the seal holds it for seconds (snapshot,
+        # PDF, XLSX), and FOR UPDATE would stop every insert that references
+        # the company (its foreign key check) meanwhile; with Odoo's PDF
+        # rendering asking the same server for its assets, a server whose
+        # other workers all wait on the company row never finishes the seal
         self.env.cr.execute(
-            "SELECT id FROM res_company WHERE id = %s FOR UPDATE",
+            "SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE",
             [period.company_id.id],
         )
         previous = self.search(

@@ -3,9 +3,12 @@ import json
 from datetime import date, datetime
 
 import openpyxl
+from psycopg2 import errors as pg_errors
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from ..engine import package as package_engine
 from .common import SalesClosingCase
@@ -542,3 +545,43 @@ class TestClosingPackage(SalesClosingCase):
         for cell in cells:
             self.assertEqual(cell.data_type, "s")
             self.assertEqual(cell.value, "'" + formula)
+
+
+@tagged("post_install", "-at_install")
+class TestPackageSealingLock(TransactionCase):
+    """Found by the fault-injection run (tests/benchmarks/faults.py): a
+    package sealed by a queue job held the company row FOR UPDATE while its
+    PDF rendered; every other worker creating a document of the company
+    (the foreign key check locks the company row FOR KEY SHARE) waited on
+    it, and wkhtmltopdf, asking the same server for the report's assets,
+    waited on those workers: the seal never finished."""
+
+    def test_sealing_lets_the_company_documents_be_written(self):
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            company = env_a.company
+            period = env_a["sales.closing.period"]._create_for(
+                company, date(2019, 3, 15), "month"
+            )
+            package = env_a["sales.closing.package"].sudo()._create_for_period(period)
+            self.assertTrue(package.chain_hash)
+            env_a.flush_all()
+            # A's transaction is still open (the seal is not committed)
+            cr_b.execute("SET lock_timeout = '3s'")  # a wait is a failure
+            partner = env_b["res.partner"].create(
+                {"name": "Written while a package is sealed", "company_id": company.id}
+            )
+            env_b.flush_all()
+            self.assertTrue(partner.id)
+            # a second seal of the same company still waits for the first
+            with (
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(pg_errors.LockNotAvailable),
+            ):
+                cr_b.execute(
+                    "SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                    [company.id],
+                )
+            cr_b.rollback()
+            cr_a.rollback()
