@@ -199,7 +199,9 @@ class SalesClosingReview(models.AbstractModel):
             "ref": line.ref or "",
             "partner_name": line.partner_name or "",
             "account_number": line.account_number or "",
-            "partner": partner and {"id": partner.id, "name": partner.display_name},
+            "partner": (
+                {"id": partner.id, "name": partner.display_name} if partner else False
+            ),
             "amount": amount,
             "currency": self._currency_dict(currency),
             "state": line.sales_closing_match_state or "new",
