@@ -95,8 +95,9 @@ Decision
   exact subset, a fee deducted from a cited item (or cited items), or the
   one certain explanation of a certain payer's amount; or
 * it is a partial payment (``config.auto_partial``) of the only item the
-  label cites (match >= 0.9, or >= 0.8 with the partner identified): the
-  item is reconciled partially and stays open with the rest.
+  label cites (match >= 0.9, or >= 0.8 with the partner identified), of
+  at most 80 % of it: the item is reconciled partially and stays open
+  with the rest.
 
 Otherwise ``suggest`` with up to ``max_suggestions`` proposals, or
 ``none``.  An item is used by at most one auto decision per batch: autos
@@ -127,6 +128,7 @@ from .scoring import (  # noqa: F401 (MatchConfig ... are the engine's API)
     NAMESAKE_GAP,
     NAMESAKE_MIN,
     NAMESAKE_SIM,
+    PARTIAL_MAX_SHARE,
     PARTIAL_REF_WITH_PARTNER,
     STRONG_REF,
     W_AMOUNT_ONLY,
@@ -472,13 +474,16 @@ def _apply_context(proposals, cited, exact_identified, items):
             prop.score = round(prop.score * 0.85, 4)
 
 
-def _mark_certain_partial(proposals, cited, line):
+def _mark_certain_partial(proposals, cited, line, items):
     """A partial payment is certain when its item is the only one the label
     cites clearly (match >= 0.9, or >= 0.8 with the partner identified
     too; a bare year matching an invoice's last digits, 0.7, is no
-    citation)."""
+    citation) and the line pays at most ``PARTIAL_MAX_SHARE`` of it."""
     named = [i for i, (score, _r) in cited.items() if score >= PARTIAL_REF_WITH_PARTNER]
     if len(named) != 1:
+        return
+    item = items[named[0]]
+    if line.cents > PARTIAL_MAX_SHARE * item.cents:
         return
     for prop in proposals:
         if prop.partial and prop.item_ids == (named[0],):
@@ -559,7 +564,7 @@ def evaluate_line(line, index, config):
                 line, index, cited, config, solved
             )
     _apply_context(proposals, cited, _exact_identified(strong), index.items)
-    _mark_certain_partial(proposals, cited, line)
+    _mark_certain_partial(proposals, cited, line, index.items)
     if line.noise:
         proposals = [
             p

@@ -36,6 +36,10 @@ CERTAIN_PARTNER = 0.75
 NAMESAKE_GAP = 0.05
 NAMESAKE_MIN = 0.8
 NAMESAKE_SIM = 0.75
+# a partial payment is reconciled by itself when it pays at most this share
+# of the item: a line a little short of the item beyond the fee tolerance
+# may be a larger fee or a deduction as well (a human decides)
+PARTIAL_MAX_SHARE = 0.8
 AUTO_AMOUNT_REASONS = ("amount:exact", "amount:fee", "amount:subset")
 
 

@@ -147,13 +147,17 @@ class TestEvidence(unittest.TestCase):
     def test_fee_beyond_tolerance_is_partial(self):
         # the one invoice cited, less than its residual beyond the fee
         # tolerance: a partial payment, reconciled (the invoice stays open)
-        dec = decide(line("1100.00", "INV/2026/00101"))[0]
+        dec = decide(line("900.00", "INV/2026/00101"))[0]
         self.assertEqual(dec.action, "auto")
         self.assertTrue(dec.proposals[0].partial)
         self.assertIn("amount:partial", dec.proposals[0].reasons)
         self.assertEqual(dec.proposals[0].fee_amount, D(0))
         off = matching.MatchConfig(auto_partial=False)
-        dec = decide(line("1100.00", "INV/2026/00101"), config=off)[0]
+        dec = decide(line("900.00", "INV/2026/00101"), config=off)[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertTrue(dec.proposals[0].partial)
+        # 92 %: a larger fee, a deduction or a partial payment: suggested
+        dec = decide(line("1100.00", "INV/2026/00101"))[0]
         self.assertEqual(dec.action, "suggest")
         self.assertTrue(dec.proposals[0].partial)
         tight = matching.MatchConfig(fee_tolerance_abs=D("1"), fee_tolerance_pct=D("0"))
