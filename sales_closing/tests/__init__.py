@@ -40,3 +40,4 @@ from . import test_screens
 from . import test_currency_totals_reports
 from . import test_i18n_records
 from . import test_demo_data
+from . import test_zh_cn_screens

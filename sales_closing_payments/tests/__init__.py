@@ -21,3 +21,4 @@ from . import test_security_controls
 from . import test_report_pdf
 from . import test_i18n_records
 from . import test_currency_totals_lists
+from . import test_zh_cn_screens

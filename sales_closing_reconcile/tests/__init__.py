@@ -15,5 +15,6 @@ from . import test_match_screens
 from . import test_engine_names
 from . import test_engine_payer
 from . import test_matching_defaults
+from . import test_zh_cn_screens
 from . import test_review
 from . import test_review_ui
