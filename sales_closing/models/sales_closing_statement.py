@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools.misc import xlsxwriter
+from odoo.tools.misc import format_date, xlsxwriter
 
 from ..engine.aging import DEFAULT_BUCKETS, aging, bucket_labels
 from ..engine.statement import movement_kind, open_amount, statement
@@ -78,7 +78,9 @@ class SalesClosingStatement(models.Model):
     _check_company_auto = True
     _sales_closing_workflow_fields = WORKFLOW_FIELDS
 
-    name = fields.Char(compute="_compute_name", store=True)
+    # in the reader's language and date format (not stored: a statement read
+    # by a Chinese accountant is named in Chinese, whoever generated it)
+    name = fields.Char(compute="_compute_name")
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -174,14 +176,15 @@ class SalesClosingStatement(models.Model):
             )
         return super().unlink()
 
-    @api.depends("partner_id", "date_from", "date_to")
+    @api.depends("partner_id.name", "date_from", "date_to")
+    @api.depends_context("lang")
     def _compute_name(self):
         for stmt in self:
             stmt.name = self.env._(
                 "Statement %(partner)s %(date_from)s - %(date_to)s",
                 partner=stmt.partner_id.name or "",
-                date_from=stmt.date_from or "",
-                date_to=stmt.date_to or "",
+                date_from=format_date(self.env, stmt.date_from),
+                date_to=format_date(self.env, stmt.date_to),
             )
 
     def _compute_access_url(self):  # pylint: disable=missing-return

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 from ..engine import dunning as dunning_engine
 from .sales_closing_dunning_line import PENDING_STATES
@@ -17,7 +18,9 @@ class SalesClosingDunningRun(models.Model):
     _inherit = ["mail.thread"]
     _order = "date desc, id desc"
 
-    name = fields.Char(compute="_compute_name", store=True)
+    # in the reader's language and date format (not stored: a run read by a
+    # Chinese accountant is named in Chinese, whoever prepared it)
+    name = fields.Char(compute="_compute_name")
     date = fields.Date(
         required=True,
         default=fields.Date.context_today,
@@ -60,11 +63,12 @@ class SalesClosingDunningRun(models.Model):
         )
     ]
 
-    @api.depends("date", "company_id")
+    @api.depends("date")
+    @api.depends_context("lang")
     def _compute_name(self):
         for run in self:
             run.name = self.env._(
-                "Reminders of %(date)s", date=fields.Date.to_string(run.date)
+                "Reminders of %(date)s", date=format_date(self.env, run.date)
             )
 
     @api.depends("line_ids.state", "line_ids.amount_company", "line_ids.drop_reason")

@@ -30,6 +30,7 @@ from psycopg2.errors import SerializationFailure
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from ..engine import alipay as alipay_engine
 from ..engine import simulator
@@ -50,6 +51,7 @@ from ..engine.common import (
 )
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 MAX_PAYLOAD = 65536
 #: What is kept of the payload of a request that changed nothing.
@@ -66,6 +68,40 @@ COLUMN_BOUNDS = {
 }
 STATUS_REFUND = "refund"
 STATUS_ALREADY_APPLIED = "already_applied"
+#: The engine's explanation of each status (``engine/common.py``, plain
+#: English, stored with the row), shown in the reader's language.
+STATUS_TEXTS = {
+    STATUS_OK: _lt("The notification is authentic and confirms the payment."),
+    STATUS_BAD_SIGNATURE: _lt(
+        "The notification signature is missing or invalid; it was ignored."
+    ),
+    STATUS_UNKNOWN_REFERENCE: _lt(
+        "The notification refers to a payment reference or merchant account "
+        "that is not ours."
+    ),
+    STATUS_AMOUNT_MISMATCH: _lt(
+        "The amount paid differs from the amount expected for this payment."
+    ),
+    STATUS_CURRENCY_MISMATCH: _lt(
+        "The currency paid differs from the currency expected for this payment."
+    ),
+    STATUS_REPLAY: _lt(
+        "This notification was already processed; it was acknowledged "
+        "but not applied again."
+    ),
+    STATUS_NOT_PAID: _lt("The notification does not report a successful payment."),
+    STATUS_STALE: _lt(
+        "The notification timestamp is too far from the current time; it was ignored."
+    ),
+    STATUS_UNKNOWN_PROVIDER: _lt(
+        "No active provider has the merchant account of the notification; it was "
+        "ignored."
+    ),
+    STATUS_MALFORMED: _lt(
+        "The request does not have the format of a notification of the gateway; "
+        "it was ignored."
+    ),
+}
 #: Rows of requests that changed nothing: counted, and only the last N kept.
 SAMPLE_STATES = ("rejected", "duplicate")
 SAMPLE_SIZE_PARAM = "sales_closing_payments.notification_sample_size"
@@ -248,6 +284,11 @@ class SalesClosingPaymentNotification(models.Model):
         readonly=True,
     )
     message = fields.Text(readonly=True)
+    message_text = fields.Text(
+        string="Explanation",
+        compute="_compute_message_text",
+        help="The message of the notification's processing, in your language.",
+    )
     reviewed_by_id = fields.Many2one("res.users", string="Reviewed By", readonly=True)
     reviewed_date = fields.Datetime(readonly=True)
     review_note = fields.Text()
@@ -1121,3 +1162,16 @@ class SalesClosingPaymentNotification(models.Model):
             }
         )
         return True
+
+    @api.depends("message", "reason")
+    @api.depends_context("lang")
+    def _compute_message_text(self):
+        """The stored message, its part that is the engine's explanation of
+        the status (English) in the reader's language."""
+        for notification in self:
+            message = notification.message or ""
+            english = status_message(notification.reason)
+            lazy = STATUS_TEXTS.get(notification.reason)
+            if lazy and message.startswith(english):
+                message = self.env._(lazy) + message[len(english) :]
+            notification.message_text = message
