@@ -38,6 +38,12 @@ WECHATPAY_STATES = {
     "REVOKED": "cancel",
     "PAYERROR": "error",
 }
+#: What the gateway says of a request whose answer was lost (see
+#: ``_sales_closing_query_outcome``).
+OUTCOME_DONE = "done"
+OUTCOME_ABSENT = "absent"
+OUTCOME_DECLINED = "declined"
+OUTCOME_UNKNOWN = "unknown"
 
 
 class PaymentTransaction(models.Model):
@@ -416,6 +422,32 @@ class PaymentTransaction(models.Model):
         self._process_notification_data(content)
         return content
 
+    def _sales_closing_query_outcome(self, key=None):
+        """Ask the gateway what became of a request whose answer was lost.
+
+        ``key`` is the idempotency key the request was sent with (default: the
+        transaction's own). Returns ``OUTCOME_DONE`` (the gateway performed it),
+        ``OUTCOME_ABSENT`` (it never did: safe to send again),
+        ``OUTCOME_DECLINED`` (it refused it), ``OUTCOME_UNKNOWN`` (it could not
+        be asked now: ask again later, never send on a guess), or None when the
+        provider offers no way to ask (then the caller keeps its former
+        behaviour). Sends nothing that moves money.
+        """
+        self.ensure_one()
+        if self.provider_code not in CN_PROVIDERS:
+            return None
+        try:
+            with self.env.cr.savepoint():
+                self._sales_closing_query_gateway()
+        except (UserError, ValidationError) as error:
+            _logger.info("Query of %s failed: %s", self.reference, error)
+            return OUTCOME_UNKNOWN
+        if self.state in ("done", "authorized"):
+            return OUTCOME_DONE
+        if self.state in ("cancel", "error"):
+            return OUTCOME_DECLINED
+        return OUTCOME_UNKNOWN
+
     def _sales_closing_close_trade(self):
         """Close the unpaid trade at the gateway and cancel the transaction."""
         self.ensure_one()
@@ -649,6 +681,8 @@ class PaymentTransaction(models.Model):
         scope = f"after:{captured}"
         key = tx._sales_closing_operation_key("capture", amount, scope)
         existing = tx._sales_closing_find_by_key(key)
+        if existing.state == "pending" and existing.source_transaction_id == tx:
+            existing._sales_closing_resolve_captures()  # left in doubt before
         if existing or tx.state != "authorized":
             return existing or tx
         rounding = tx.currency_id.rounding
@@ -676,10 +710,69 @@ class PaymentTransaction(models.Model):
                     ref=tx.reference,
                 )
             )
-        child = tx._sales_closing_keyed(key)._send_capture_request(
-            amount_to_capture=None if whole else amount
-        )
+        keyed = tx._sales_closing_keyed(key)
+        try:
+            with self.env.cr.savepoint():
+                child = keyed._send_capture_request(
+                    amount_to_capture=None if whole else amount
+                )
+        except (UserError, ValidationError) as error:
+            # The request may have reached the provider (a timeout after the
+            # capture, an error answer): ask it before anything else; never
+            # capture again on a guess.
+            outcome = tx._sales_closing_query_outcome(key)
+            if outcome == OUTCOME_DONE:
+                return keyed._sales_closing_record_capture(amount, whole) or tx
+            if outcome == OUTCOME_UNKNOWN:
+                # in doubt: recorded under its key, pending (so no other
+                # request goes for it) until the provider tells (the next
+                # sync, the daily _cron_sales_closing_check_authorizations)
+                return keyed._sales_closing_record_capture(amount, whole, error=error)
+            raise
         return child or tx
+
+    def _sales_closing_record_capture(self, amount, whole, error=None):
+        """Record the capture of ``amount`` the provider performed (or, with
+        ``error``, may have performed: a pending child transaction) without
+        sending any request. Returns the capture's child transaction."""
+        self.ensure_one()
+        if error is None and whole:
+            self._set_done(
+                state_message=self.env._("Captured (confirmed by the provider).")
+            )
+            return self.browse()
+        child = self._create_child_transaction(amount)
+        if error is None:
+            child._set_done(
+                state_message=self.env._("Captured (confirmed by the provider).")
+            )
+        else:
+            child._set_pending(
+                state_message=self.env._(
+                    "No answer from the provider (%(error)s): it will be asked "
+                    "whether it captured; nothing is captured again meanwhile.",
+                    error=error,
+                )
+            )
+        return child
+
+    def _sales_closing_resolve_captures(self):
+        """Ask the provider about the captures left in doubt (pending child
+        transactions of an authorization, recorded under their idempotency
+        key when the answer was lost); apply what it tells."""
+        for child in self:
+            outcome = child.source_transaction_id._sales_closing_query_outcome(
+                child.sales_closing_idempotency_key
+            )
+            if outcome == OUTCOME_DONE:
+                child._set_done(
+                    state_message=self.env._("Captured (confirmed by the provider).")
+                )
+            elif outcome in (OUTCOME_ABSENT, OUTCOME_DECLINED):
+                child._set_canceled(
+                    state_message=self.env._("The provider did not capture it.")
+                )
+        return self
 
     def _sales_closing_void(self, amount):
         """Void ``amount`` of this authorized transaction (all of it when whole)."""
@@ -734,7 +827,16 @@ class PaymentTransaction(models.Model):
         flag is set under row lock and the activity only when the flag changes.
         """
         now = fields.Datetime.now()
-        # sudo: a cron over every company's transactions
+        # sudo: a cron over every company's transactions; the captures left
+        # in doubt first (their authorization is captured, not renewed)
+        self.sudo().search(
+            [
+                ("state", "=", "pending"),
+                ("source_transaction_id.state", "=", "authorized"),
+                ("sales_closing_idempotency_key", "!=", False),
+                ("operation", "not in", ("refund", "validation")),
+            ]
+        )._sales_closing_resolve_captures()
         for company in self.env["res.company"].sudo().search([]):
             days = company.sales_closing_auth_validity_days
             if days <= 0:

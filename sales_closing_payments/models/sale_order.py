@@ -163,10 +163,15 @@ class SaleOrder(models.Model):
     def _sales_closing_apply(self, operation, tx, amount):
         """Send one planned capture, void or refund; report a failure on the order."""
         self.ensure_one()
+        in_doubt = None
         try:
             with self.env.cr.savepoint():
                 if operation == capture_engine.CAPTURE:
-                    tx._sales_closing_capture(amount)
+                    result = tx._sales_closing_capture(amount)
+                    if result != tx and result.state == "pending":
+                        # the provider's answer was lost and it could not be
+                        # asked yet: kept (pending) and reported below
+                        in_doubt = result
                 elif operation == capture_engine.VOID:
                     tx._sales_closing_void(amount)
                 elif tx.state == "done":
@@ -181,25 +186,34 @@ class SaleOrder(models.Model):
                         )
                     )
         except (UserError, ValidationError) as error:
-            _logger.warning(
-                "%s of %s on %s failed: %s", operation, amount, tx.reference, error
-            )
-            self.message_post(
-                body=self._sales_closing_apply_failure(
-                    self.env, operation, amount, tx, error
-                )[1]
-            )
-            # in the language of the user who gets the activity
-            user = self.user_id or self.env.user
-            summary, note = self._sales_closing_apply_failure(
-                user.with_context(lang=user.lang).env, operation, amount, tx, error
-            )
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=summary,
-                note=note,
-                user_id=user.id,
-            )
+            self._sales_closing_report_failure(operation, tx, amount, error)
+        else:
+            if in_doubt:
+                self._sales_closing_report_failure(
+                    operation, tx, amount, UserError(in_doubt.state_message)
+                )
+
+    def _sales_closing_report_failure(self, operation, tx, amount, error):
+        """Post the failure on the order, with an activity for its salesperson."""
+        _logger.warning(
+            "%s of %s on %s failed: %s", operation, amount, tx.reference, error
+        )
+        self.message_post(
+            body=self._sales_closing_apply_failure(
+                self.env, operation, amount, tx, error
+            )[1]
+        )
+        # in the language of the user who gets the activity
+        user = self.user_id or self.env.user
+        summary, note = self._sales_closing_apply_failure(
+            user.with_context(lang=user.lang).env, operation, amount, tx, error
+        )
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=note,
+            user_id=user.id,
+        )
 
     def _sales_closing_apply_failure(self, env, operation, amount, tx, error):
         """The summary and the text of a failed capture, void or refund of

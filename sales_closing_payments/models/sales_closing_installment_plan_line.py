@@ -9,7 +9,13 @@ No double charge, by construction:
    later run never selects a ``processing`` line again;
 3. the transaction reference is ``<plan>-<line>-<attempt>`` (unique in
    ``payment_transaction``) and carries an idempotency key: even a run that
-   bypassed the lock could not create a second charge of the same attempt.
+   bypassed the lock could not create a second charge of the same attempt;
+4. a charge whose answer was lost (a timeout or an error answer after the
+   provider may have charged, or a run killed during the request) is never
+   sent again on a guess: the provider is asked what became of it
+   (``payment.transaction._sales_closing_query_outcome``) and the line stays
+   ``processing`` until it tells. The line is locked again for its request,
+   so the recovery (``SKIP LOCKED``) never asks about a charge on its way.
 """
 
 import logging
@@ -22,6 +28,11 @@ from odoo.tools.sql import create_index
 from odoo.addons.payment import utils as payment_utils
 
 from ..engine.idempotency import operation_key
+from .payment_transaction import (
+    OUTCOME_ABSENT,
+    OUTCOME_DECLINED,
+    OUTCOME_DONE,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -195,20 +206,47 @@ class SalesClosingInstallmentPlanLine(models.Model):
         return lines.filtered(lambda line: line.state in CHARGEABLE_STATES)
 
     def _charge_locked(self, commit=False):
-        """Mark, commit, then send the charges of these locked lines."""
+        """Mark, commit, then send the charges of these locked lines.
+
+        The commit releases the locks: each line is locked again for its
+        request, and skipped when another run took it meanwhile (the recovery
+        of :meth:`_sync_processing_lines` settled it).
+        """
         prepared = self._prepare_charges()
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         for line in prepared:
+            if commit and not line._lock_for_request():
+                continue
             line._send_charge()
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return prepared
 
+    def _lock_for_request(self):
+        """Lock this line, still processing its transaction, for its request."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM sales_closing_installment_plan_line
+                 WHERE id = %s AND state = 'processing' AND transaction_id = %s
+                   FOR UPDATE SKIP LOCKED
+                """,
+                self.id,
+                self.transaction_id.id,
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
     @api.model
     def _sync_processing_lines(self, commit=False):
         """Apply the final state of transactions confirmed after their cron run
-        (asynchronous providers, webhooks)."""
+        (asynchronous providers, webhooks), and settle the charges whose answer
+        was lost by asking the provider (see :meth:`_resolve_unanswered`).
+
+        No line a run is charging is taken: that run holds its lock.
+        """
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -217,7 +255,6 @@ class SalesClosingInstallmentPlanLine(models.Model):
                   FROM sales_closing_installment_plan_line line
                   JOIN payment_transaction tx ON tx.id = line.transaction_id
                  WHERE line.state = 'processing'
-                   AND tx.state IN ('done', 'error', 'cancel')
                    FOR UPDATE OF line SKIP LOCKED
                 """
             )
@@ -225,7 +262,14 @@ class SalesClosingInstallmentPlanLine(models.Model):
         lines = self.browse([row[0] for row in self.env.cr.fetchall()])
         lines.invalidate_recordset()
         lines = lines.filtered(lambda line: line.state == "processing")
-        lines._apply_transaction_result()
+        settled = lines.filtered(
+            lambda line: line.transaction_id.state in ("done", "error", "cancel")
+        )
+        settled._apply_transaction_result()
+        for line in lines - settled:
+            line._resolve_unanswered()
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         if commit and lines:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return lines
@@ -342,7 +386,50 @@ class SalesClosingInstallmentPlanLine(models.Model):
                 "Installment charge %s failed: %s", transaction.reference, error
             )
             self.env.invalidate_all()
-            transaction._set_error(str(error))
+            # the request may have reached the provider: ask it before
+            # anything else (a timeout after the charge is not a refusal)
+            self._resolve_unanswered(str(error))
+            return
+        self._apply_transaction_result()
+
+    def _resolve_unanswered(self, error=None):
+        """Settle the charge of this processing line whose answer was lost.
+
+        ``error`` is the error its request raised; without one, the run that
+        sent it was interrupted (killed, its database session cut) before
+        it recorded the answer. The provider is asked
+        (``_sales_closing_query_outcome``, which sends nothing that moves
+        money): charged, the line is paid; never charged or refused, it is a
+        failed attempt (retried on the plan's schedule); when the provider
+        cannot be asked now, the line stays processing and the next run asks
+        again. A provider that offers no way to ask keeps Odoo's behaviour:
+        the error fails the attempt, and a line without error waits for the
+        provider's notification.
+        """
+        self.ensure_one()
+        transaction = self.transaction_id.sudo()  # sudo: see _prepare_charges
+        outcome = transaction._sales_closing_query_outcome(
+            transaction.sales_closing_idempotency_key
+        )
+        if outcome == OUTCOME_DONE:
+            transaction._set_done(
+                state_message=self.env._("Charged (confirmed by the provider).")
+            )
+        elif outcome in (OUTCOME_ABSENT, OUTCOME_DECLINED) or (
+            outcome is None and error
+        ):
+            transaction._set_error(
+                error or self.env._("Interrupted before the provider charged it.")
+            )
+        elif outcome is not None:
+            message = self.env._(
+                "No answer from the provider (%(error)s): it will be asked "
+                "again; the installment is not charged again meanwhile.",
+                error=error or self.env._("the run was interrupted"),
+            )
+            if transaction.state == "draft":
+                transaction._set_pending(state_message=message)
+            self.last_error = message
         self._apply_transaction_result()
 
     def _apply_transaction_result(self):
