@@ -179,7 +179,7 @@ class _Line:
 # ---------------------------------------------------------------------------
 
 
-def _name_similarities(raw, index, currency, sign, cents, config):
+def _name_similarities(raw, index, line, config):
     """``{partner: similarity}`` of the partners the payer name (or the
     principal it or the label names) fits, namesakes capped."""
     sims = {}
@@ -191,34 +191,47 @@ def _name_similarities(raw, index, currency, sign, cents, config):
             sims[pid] = max(sim, sims.get(pid, 0.0))
         # Partners with an item of exactly this amount whose name fits too,
         # even when more partners bear a similar name than the candidates.
-        for pid in index.amount_partners((currency, sign, cents)):
+        for pid in index.amount_partners((line.currency, line.sign, line.cents)):
             if pid in hits and pid not in best:
                 sim = index.names.similarity(name, pid)
                 if sim >= NAME_MIN_SIM:
                     sims[pid] = max(sim, sims.get(pid, 0.0))
-    # Namesakes: partners whose names fit about as well and whose open items
-    # could each explain the amount; the one whose full name the bank
-    # printed (legal form included) is not one.  When the open items of
-    # one only can explain it, the amount tells them apart.
+    _cap_namesakes(sims, names, index, line, config)
+    return sims
+
+
+def _cap_namesakes(sims, names, index, line, config):
+    """Namesakes: partners whose names fit about as well.  The name decides
+    for none of them (their similarity is capped) unless the bank printed
+    one's full name (legal form included) or the open items of one only
+    explain the amount (exactly, else less a fee; a partner with no
+    explanation is no rival)."""
     top = max(sims.values(), default=0.0)
     floor = max(NAMESAKE_MIN, top - NAMESAKE_GAP)
     rivals = [pid for pid, sim in sims.items() if sim >= floor]
     if len(rivals) > 1:
-        explaining = [
+        keep = []
+        for pid in rivals:
+            if subsets.explains_exactly(index, pid, line, config):
+                keep.append(pid)
+                if len(keep) > 1:
+                    break
+        if not keep:
+            for pid in rivals:
+                if subsets.explains_with_fee(index, pid, line, config):
+                    keep.append(pid)
+                    if len(keep) > 1:
+                        break
+        printed = [
             pid
-            for pid in rivals
-            if subsets.can_explain(index, pid, currency, sign, cents, config)
-        ]
-        exact = [
-            pid
-            for pid in explaining
+            for pid in keep
             if any(index.names.same_name(name, pid) for name in names)
         ]
-        keep = exact if len(exact) == 1 else explaining
+        if len(printed) == 1:
+            keep = printed
         for pid in rivals:
             if len(keep) != 1 or pid != keep[0]:
                 sims[pid] = min(sims[pid], NAMESAKE_SIM)
-    return sims
 
 
 def _prepare_line(raw, index, config):
@@ -227,15 +240,26 @@ def _prepare_line(raw, index, config):
     text = " ".join(str(t) for t in (get(raw, "label"), get(raw, "note")) if t)
     currency = (get(raw, "currency") or "").upper()
     sign = 1 if cents > 0 else -1
+    line = _Line(
+        id=get(raw, "id"),
+        cents=abs(cents),
+        sign=sign if cents else 0,
+        currency=currency,
+        date=as_date(get(raw, "date")),
+        text=text,
+        tokens=ref_tokens(text),
+        noise=bool(NOISE_RE.search(text)),
+        partner_evidence={},
+    )
     # The partner set on the line or known for the payer's account
     # identifies a partner (the strongest of both counts, the partner is
     # often derived from the account); a payer name similar to the
     # partner's is independent evidence and combines with it (noisy-OR).
-    sims = _name_similarities(raw, index, currency, sign, abs(cents), config)
-    evidence = {
-        pid: (W_NAME * sim, ("payer_name",)) for pid, sim in sims.items() if sim
-    }
-    certain = {pid for pid, (w, _r) in evidence.items() if w >= CERTAIN_PARTNER}
+    sims = _name_similarities(raw, index, line, config)
+    evidence = line.partner_evidence
+    for pid, sim in sims.items():
+        evidence[pid] = (W_NAME * sim, ("payer_name",))
+    line.certain = {pid for pid, (w, _r) in evidence.items() if w >= CERTAIN_PARTNER}
     identified = {}
     account = normalize_account(get(raw, "payer_account"))
     if account and account in index.accounts:
@@ -246,19 +270,8 @@ def _prepare_line(raw, index, config):
         name_w = W_NAME * sims.get(pid, 0.0)
         reasons = (reason, "payer_name") if name_w else (reason,)
         evidence[pid] = (noisy_or((W_PARTNER, name_w)), reasons)
-        certain.add(pid)
-    return _Line(
-        id=get(raw, "id"),
-        cents=abs(cents),
-        sign=sign if cents else 0,
-        currency=currency,
-        date=as_date(get(raw, "date")),
-        text=text,
-        tokens=ref_tokens(text),
-        noise=bool(NOISE_RE.search(text)),
-        partner_evidence=evidence,
-        certain=certain,
-    )
+        line.certain.add(pid)
+    return line
 
 
 def _ref_scores(line, index):
@@ -425,7 +438,7 @@ def _exact_identified(proposals):
     )
 
 
-def _apply_context(proposals, cited, exact_identified, items):
+def _apply_context(proposals, cited, exact_identified, line, items):
     """Scale down proposals that explain the line worse than a rival.
 
     * the label cites a candidate (match >= CITED_REF): proposals with an
@@ -435,20 +448,26 @@ def _apply_context(proposals, cited, exact_identified, items):
     * ``exact_identified``, a single item identified by reference or by a
       partner as well identified as any matches the amount exactly: uncited
       fee matches and uncited subsets are scaled by 0.85;
-    * a subset of a partner's items sums exactly to the amount: that
-      partner's uncited subsets within the fee tolerance are scaled by 0.85
-      (among many open items some subset falls within a fee of about any
-      amount; an exact sum is rare).
+    * a subset of a partner's items sums exactly to the amount, or a
+      certain payer's items explain it one way only: uncited fee matches
+      (single items or subsets) of partners identified no better are
+      scaled by 0.85 (among many open items some item or subset falls
+      within a fee of about any amount; an exact sum is rare).
     """
 
     def min_ref(prop):
         return min(cited.get(i, (0.0, ""))[0] for i in prop.item_ids)
 
-    exact_subset_partners = {
-        items[p.item_ids[0]].partner_id
+    def partner_weight(prop):
+        pid = items[prop.item_ids[0]].partner_id
+        return line.partner_evidence.get(pid, (0.0, ()))[0]
+
+    strong = [
+        partner_weight(p)
         for p in proposals
-        if len(p.item_ids) > 1 and _explains_exactly(p)
-    }
+        if p.certain or (len(p.item_ids) > 1 and _explains_exactly(p))
+    ]
+    strong_w = max(strong, default=None)
     best_cite = max((score for score, _r in cited.values()), default=0.0)
     best_ids = {i for i, (score, _r) in cited.items() if score >= best_cite - 0.1}
     for prop in proposals:
@@ -465,11 +484,11 @@ def _apply_context(proposals, cited, exact_identified, items):
         ):
             prop.score = round(prop.score * 0.85, 4)
         elif (
-            len(prop.item_ids) > 1
+            strong_w is not None
             and "amount:fee" in prop.reasons
             and not prop.certain
             and weakest < CITED_REF
-            and items[prop.item_ids[0]].partner_id in exact_subset_partners
+            and partner_weight(prop) <= strong_w + 1e-9
         ):
             prop.score = round(prop.score * 0.85, 4)
 
@@ -563,7 +582,7 @@ def evaluate_line(line, index, config):
             proposals += subsets.wide_subset_proposals(
                 line, index, cited, config, solved
             )
-    _apply_context(proposals, cited, _exact_identified(strong), index.items)
+    _apply_context(proposals, cited, _exact_identified(strong), line, index.items)
     _mark_certain_partial(proposals, cited, line, index.items)
     if line.noise:
         proposals = [

@@ -185,28 +185,37 @@ def payer_solutions(line, index, partner_id, config):
     return [], exact + fee
 
 
-def can_explain(index, partner_id, currency, sign, cents, config):
-    """The open items of ``partner_id`` could explain an amount of
-    ``cents``: one of them (less a fee within tolerance), or a subset of
-    them (assumed when they are too many to enumerate)."""
-    tolerance = fee_limit(cents + cents // 10, config)
-    entries = index.partner_amounts.get((partner_id, currency, sign), ())
-    hi = bisect.bisect_left(entries, (cents + tolerance + 1,))
+def explains_exactly(index, partner_id, line, config):
+    """The open items of ``partner_id`` explain the line's amount exactly:
+    an item of the amount, or a subset summing to it (among all its items
+    below the amount when they are at most ``max_full_pool``, else among
+    the ``max_exact_pool`` nearest in date)."""
+    cents = line.cents
+    key = (partner_id, line.currency, line.sign)
+    entries = index.partner_amounts.get(key, ())
     lo = bisect.bisect_left(entries, (cents,))
-    if lo < hi:
+    if lo < len(entries) and entries[lo][0] == cents:
         return True
+    if lo <= config.max_full_pool:
+        pool = [c for c, _o, _i in entries[:lo]]
+        return bool(_window(pool, cents, 0, config.max_full_size, 2, 1))
+    pool = nearest_items(index, key, line, 0, (), config.max_exact_pool)
+    return bool(
+        exact_subsets([it.cents for it in pool], cents, config.max_exact_size, 1)
+    )
+
+
+def explains_with_fee(index, partner_id, line, config):
+    """The open items of ``partner_id`` could explain the line's amount
+    less a fee within tolerance (assumed when they are too many to
+    enumerate)."""
+    tolerance = _search_tolerance(line, config)
+    entries = index.partner_amounts.get((partner_id, line.currency, line.sign), ())
+    hi = bisect.bisect_left(entries, (line.cents + tolerance + 1,))
     if hi > config.max_full_pool:
         return True
-    return hi > 1 and bool(
-        _window(
-            [c for c, _o, _i in entries[:hi]],
-            cents,
-            tolerance,
-            config.max_full_size,
-            2,
-            1,
-        )
-    )
+    pool = [c for c, _o, _i in entries[:hi]]
+    return bool(_window(pool, line.cents, tolerance, config.max_full_size, 1, 1))
 
 
 def certain_partners(line):
