@@ -36,48 +36,19 @@ the data database are dropped at the end, also on error or Ctrl-C.
 """
 
 import argparse
-import configparser
 import contextlib
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from pathlib import Path
+
+from server import HERE, OdooServer, close, drop, running, sh
 
 import odoo
-from odoo import SUPERUSER_ID, api, sql_db
+from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
 STATES_TO_RUN = ("pending", "enqueued", "started", "wait_dependencies")
-
-
-def sh(*args):
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-
-
-def drop(database):
-    close(database)
-    subprocess.run(
-        ["dropdb", "--if-exists", database],
-        check=False,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def close(database):
-    """Forget the registry and the pooled connections of ``database``."""
-    with contextlib.suppress(Exception):
-        Registry.delete(database)
-    with contextlib.suppress(Exception):
-        sql_db.close_db(database)
 
 
 def build(args, template, database):
@@ -180,116 +151,31 @@ def cpu_times():
     return sum(values) - idle, sum(values)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def server(config, database, channels, workdir):
     """An Odoo server with queue_job's runner on ``database``, loopback
     only; stopped (its own process group) on exit."""
-    port, gevent_port = free_port(), free_port()
-    parser = configparser.ConfigParser()
-    parser.read(config)
-    options = parser["options"]
-    conf = configparser.ConfigParser()
-    conf["options"] = {
-        "addons_path": options.get("addons_path", str(REPO)),
-        "data_dir": options.get("data_dir", ""),
-        "admin_passwd": options.get("admin_passwd", "admin"),
-        "db_name": database,
-        "dbfilter": f"^{database}$",
-        "list_db": "False",
-        "http_interface": "127.0.0.1",
-        "http_port": str(port),
-        "gevent_port": str(gevent_port),
-        "workers": str(channels + 1),
-        "max_cron_threads": "0",
-        "server_wide_modules": "base,web,queue_job",
-        "limit_time_real": "3600",
-        "limit_time_cpu": "3600",
-        "limit_memory_soft": str(4 * 1024**3),
-        "limit_memory_hard": str(5 * 1024**3),
-        "log_level": "info",
-    }
-    for key in ("db_host", "db_port", "db_user", "db_password"):
-        if options.get(key):
-            conf["options"][key] = options[key]
-    conf["queue_job"] = {
-        "channels": f"root:{channels},root.sales_closing_matching:{channels}",
-        "host": "127.0.0.1",
-        "port": str(port),
-    }
-    conf_path = Path(workdir) / f"odoo-{channels}.conf"
-    with conf_path.open("w") as handle:
-        conf.write(handle)
-    log_path = Path(workdir) / f"odoo-{channels}.log"
-    env = dict(os.environ)
-    env.pop("ODOO_QUEUE_JOB_CHANNELS", None)
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "odoo", "-c", str(conf_path)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=str(REPO),
-            env=env,
-        )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server stopped: see {log_path}")
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/web/health", timeout=2
-                ) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: see {log_path}")
-            time.sleep(0.5)
-        warm_up(port, database, channels + 1, log_path, deadline)
-        yield log_path
-    finally:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
-
-
-def warm_up(port, database, workers, log_path, deadline):
-    """Load the registry in every worker (a few requests at once, twice) and
-    wait for queue_job's runner to be ready for ``database``, so that the
-    timed run does not pay for the server's start."""
-
-    def get():
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/web/login?db={database}", timeout=120
-            ) as response:
-                response.read()
-
-    for _round in range(2):
-        threads = [threading.Thread(target=get) for _i in range(workers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=150)
-    ready = f"queue job runner ready for db {database}"
-    while ready not in log_path.read_text(errors="replace"):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"queue_job's runner is not ready: see {log_path}")
-        time.sleep(0.5)
+    odoo_server = OdooServer(
+        config,
+        database,
+        workdir,
+        f"odoo-{channels}",
+        options={
+            "workers": str(channels + 1),
+            "max_cron_threads": "0",
+            "server_wide_modules": "base,web,queue_job",
+            "limit_time_real": "3600",
+            "limit_time_cpu": "3600",
+            "limit_memory_soft": str(4 * 1024**3),
+            "limit_memory_hard": str(5 * 1024**3),
+            "log_level": "info",
+        },
+        queue_job={
+            "channels": f"root:{channels},root.sales_closing_matching:{channels}"
+        },
+    )
+    with running(odoo_server, warm_workers=channels + 1):
+        yield odoo_server.log_path
 
 
 def run_queued(config, database, channels, chunk_size, timeout, workdir):
