@@ -66,10 +66,11 @@ OTHER_PLACE = 0.5
 # a name shorter than this (compact) is not taken as cut by the bank
 TRUNCATED_MIN = {True: 6, False: 12}
 
+# (not "in favour of" nor "for account of": SWIFT uses them for the
+# beneficiary, that is us)
 _AGENT_RE = re.compile(
     r"\b(?:for\s+and\s+on\s+behalf\s+of|on\s+behalf\s+of|behalf\s+of|"
-    r"o\s*/\s*b\s*/\s*o|o\.\s*b\.\s*o\.?|obo|ifo|f\s*/\s*o|for\s+account\s+of|"
-    r"in\s+favou?r\s+of|fao)\b\s*[:：]?\s*"
+    r"o\s*/\s*b\s*/\s*o|o\.\s*b\.\s*o\.?|obo)\b\s*[:：]?\s*"
     r"|代付款?\s*[:：]?\s*|代缴\s*[:：]?\s*|代汇\s*[:：]?\s*|委托付款\s*[:：]?\s*",
     re.IGNORECASE,
 )
