@@ -110,6 +110,16 @@ class AccountBankStatementLine(models.Model):
         # who may read the suggestions: Odoo's accountants see no relation
         groups="sales_closing.group_closing_accountant,sales_closing.group_closing_auditor",
     )
+    sales_closing_matched_score = fields.Float(
+        string="Score When Matched",
+        digits=(3, 4),
+        readonly=True,
+        copy=False,
+        help="The engine's score of the match when the line was matched "
+        "(empty: matched by hand with no suggestion of the engine), written "
+        "in the chatter when the match is undone.",
+        groups="sales_closing.group_closing_accountant,sales_closing.group_closing_auditor",
+    )
     sales_closing_match_score = fields.Float(
         string="Score",
         compute="_compute_sales_closing_top",
@@ -498,6 +508,7 @@ class AccountBankStatementLine(models.Model):
                             ),
                             "fee": float(best.fee_amount),
                             "partial": best.partial,
+                            "score": best.score,
                         }
                     )
                     continue
@@ -620,10 +631,18 @@ class AccountBankStatementLine(models.Model):
         }
 
     def action_sales_closing_undo_auto(self):
-        """Undo the automatic matches among these lines (manual ones stay)."""
-        self = self._sales_closing_matcher()  # pylint: disable=self-cls-assignment
-        autos = self.filtered(lambda line: line.sales_closing_match_state == "auto")
-        if autos:
-            autos.action_undo_reconciliation()
-            autos.write({"sales_closing_match_state": "unmatched"})
-        return autos
+        """Undo the automatic matches among these lines (manual ones stay),
+        as the review's undo does (refused in a closed period, each undo in
+        the chatter), leaving them unmatched."""
+        self._sales_closing_matcher()  # closing accountants only
+        return self.env["sales.closing.review"]._undo_lines(
+            self, states=("auto",), resuggest=False
+        )
+
+    def action_sales_closing_undo_matches(self):
+        """Undo the automatic and manual matches of these lines (closing
+        accountants only, checked on the server; all or none, refused if one
+        is dated in a closed period); the engine proposes its suggestions
+        again."""
+        Review = self.env["sales.closing.review"]
+        return Review._undo_notification(Review.undo_lines(self.ids)["count"])

@@ -127,7 +127,8 @@ class AccountBankStatementLine(models.Model):
         """Reconcile statement lines with open items, in one batch.
 
         ``matches``: dicts with ``line``, ``items`` and optionally ``fee``,
-        ``partial``, ``writeoff_account``, ``label``.
+        ``partial``, ``writeoff_account``, ``label``, ``score`` (the
+        engine's score of the match, kept on the line for its undo).
 
         The suspense lines of all the entries are deleted and the
         counterpart lines created in one ``create`` (the entries are checked
@@ -214,7 +215,33 @@ class AccountBankStatementLine(models.Model):
             self.env["account.move.line"]._reconcile_plan(plan)
         done.sales_closing_suggestion_ids.unlink()
         done.write({"sales_closing_match_state": state})
+        self._sales_closing_keep_scores(matches)
         return done
+
+    def _sales_closing_keep_scores(self, matches):
+        """The engine's score of each match on its line, in one UPDATE
+        (scores differ from line to line: one ``write`` each otherwise)."""
+        rows = [
+            (match["line"].id, float(match["score"]))
+            for match in matches
+            if match.get("score")
+        ]
+        if not rows:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_bank_statement_line st
+                   SET sales_closing_matched_score = v.score
+                  FROM (VALUES %s) AS v(line_id, score)
+                 WHERE st.id = v.line_id
+                """,
+                SQL(", ").join(SQL("(%s, %s::numeric)", *row) for row in rows),
+            )
+        )
+        self.browse([row[0] for row in rows]).invalidate_recordset(
+            ["sales_closing_matched_score"]
+        )
 
     def _sales_closing_set_partners(self, partners):
         """Set the partner found by the match on statement lines without

@@ -117,6 +117,7 @@ class SalesClosingMatchSuggestion(models.Model):
                         "items": suggestion.move_line_ids,
                         "fee": suggestion.fee_amount,
                         "partial": suggestion.partial,
+                        "score": suggestion.score,
                     }
                 ],
                 state="manual",

@@ -31,6 +31,7 @@ READ_GROUPS = (DECIDE_GROUP, "sales_closing.group_closing_auditor")
 TO_REVIEW = ("new", "suggested", "unmatched")
 DONE = ("auto", "manual")
 LINE_LIMIT = 200
+STATEMENT_LIMIT = 100
 ITEM_LIMIT = 80
 
 
@@ -80,6 +81,20 @@ class SalesClosingReview(models.AbstractModel):
         return self._lines([line_id])
 
     @api.model
+    def _statement(self, statement_id):
+        """The bank statement ``statement_id``, if the user may read it in
+        their companies."""
+        statement = self.env["account.bank.statement"].browse(int(statement_id))
+        if not statement.exists():
+            raise UserError(self.env._("The bank statement no longer exists."))
+        statement.check_access("read")
+        if statement.company_id - self.env.companies:
+            raise AccessError(
+                self.env._("The bank statement belongs to a company you cannot use.")
+            )
+        return statement
+
+    @api.model
     def _check_period_open(self, lines):
         """Refuse a decision on lines dated in a closed period (the period
         named), as the closing's lock rules do for their entries."""
@@ -120,6 +135,8 @@ class SalesClosingReview(models.AbstractModel):
             ]
         if filters.get("journal_id"):
             domain.append(("journal_id", "=", int(filters["journal_id"])))
+        if filters.get("statement_id"):
+            domain.append(("statement_id", "=", int(filters["statement_id"])))
         if filters.get("partner_id"):
             domain.append(
                 (
@@ -182,8 +199,35 @@ class SalesClosingReview(models.AbstractModel):
             "totals": totals,
             "lines": [self._line_dict(line) for line in lines],
             "journals": [{"id": j.id, "name": j.display_name} for j in journals],
+            "statements": self._statement_choices(filters, journals),
             "can_decide": self.env.user.has_group(DECIDE_GROUP),
         }
+
+    @api.model
+    def _statement_choices(self, filters, journals):
+        """The latest statements of the journal filtered on (of all the
+        journals otherwise), and the one filtered on."""
+        filters = filters or {}
+        journal_ids = (
+            [int(filters["journal_id"])] if filters.get("journal_id") else journals.ids
+        )
+        Statement = self.env["account.bank.statement"]
+        statements = Statement.search(
+            [("journal_id", "in", journal_ids)],
+            order="date desc, id desc",
+            limit=STATEMENT_LIMIT,
+        )
+        if filters.get("statement_id"):
+            statements |= self._statement(filters["statement_id"])
+        return [
+            {
+                "id": statement.id,
+                "name": statement.name or "",
+                "date": fields.Date.to_string(statement.date),
+                "journal": statement.journal_id.display_name,
+            }
+            for statement in statements
+        ]
 
     @api.model
     def _line_dict(self, line, full=True):
@@ -312,9 +356,9 @@ class SalesClosingReview(models.AbstractModel):
         }
 
     @api.model
-    def _matched_items(self, line):
+    def _matched_items(self, line, any_state=False):
         """Journal entries a matched line was reconciled with (names)."""
-        if line.sales_closing_match_state not in DONE:
+        if not any_state and line.sales_closing_match_state not in DONE:
             return []
         _liquidity, _suspense, other = line.sudo()._seek_for_lines()
         matched = other.matched_debit_ids.debit_move_id | (
@@ -501,7 +545,15 @@ class SalesClosingReview(models.AbstractModel):
             }
         )
         wizard._sales_closing_check_items()
-        match = {"line": line, "items": items, "partial": mode == "partial"}
+        same = line.sales_closing_suggestion_ids.filtered(
+            lambda s: set(s.move_line_ids.ids) == set(items.ids)
+        )[:1]
+        match = {
+            "line": line,
+            "items": items,
+            "partial": mode == "partial",
+            "score": same.score,
+        }
         difference = wizard.difference
         currency = wizard.currency_id
         if mode == "writeoff" and not currency.is_zero(difference):
@@ -555,37 +607,168 @@ class SalesClosingReview(models.AbstractModel):
         period; the engine's suggestions are proposed again."""
         self._check_decide()
         line = self._line(line_id)
-        if (
-            line.sales_closing_match_state not in DONE
-            and not (line.sudo()._seek_for_lines()[2])
-        ):
+        if not self._undoable(line):
             raise UserError(
                 self.env._(
                     "Statement line %(line)s is not matched.",
                     line=line.display_name,
                 )
             )
-        self._check_period_open(line)
-        state = line.sales_closing_match_state
-        names = ", ".join(self._matched_items(line)) or "-"
-        matcher = line._sales_closing_matcher()
-        matcher.action_undo_reconciliation()
-        matcher.write({"sales_closing_match_state": "unmatched"})
-        self._resuggest(matcher)
-        label = dict(
-            line._fields["sales_closing_match_state"]._description_selection(self.env)
-        ).get(state, state)
-        self._post(
-            line,
-            Markup("<p>%s</p>")
-            % self.env._(
-                "Match undone by %(user)s (was %(state)s): %(items)s.",
-                user=self.env.user.name,
-                state=label,
-                items=names,
+        self._undo_lines(line)
+        return self._result(line)
+
+    @api.model
+    def undo_lines(self, line_ids):
+        """Undo the automatic and manual matches of the lines ``line_ids``
+        (those not matched are left as they are), all or none: refused if
+        one of them is dated in a closed period."""
+        self._check_decide()
+        lines = self._lines(line_ids)
+        done = self._undo_lines(lines, scope="selection")
+        return self._undo_summary(done)
+
+    @api.model
+    def undo_statement_preview(self, statement_id):
+        """What undoing the statement ``statement_id`` would do: its matched
+        lines, their count (automatic and manual) and total per currency."""
+        self._check_decide()
+        statement = self._statement(statement_id)
+        lines = self._undoable(statement.line_ids)
+        summary = self._undo_summary(lines)
+        summary.update(
+            statement=statement.name or "",
+            auto=len(
+                lines.filtered(lambda line: line.sales_closing_match_state == "auto")
             ),
         )
-        return self._result(line)
+        summary["manual"] = summary["count"] - summary["auto"]
+        return summary
+
+    @api.model
+    def undo_statement(self, statement_id):
+        """Undo every automatic and manual match of the statement
+        ``statement_id``, all or none: refused if one of its matched lines
+        is dated in a closed period (the period named)."""
+        self._check_decide()
+        statement = self._statement(statement_id)
+        done = self._undo_lines(statement.line_ids, statement=statement)
+        return self._undo_summary(done)
+
+    @api.model
+    def _undo_summary(self, lines):
+        return self._bulk_summary([(line, None) for line in lines])
+
+    @api.model
+    def _undo_notification(self, count):
+        """What the statement's and the selection's Undo Matches buttons
+        show, the view reloaded after."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if count else "info",
+                "message": self.env._(
+                    "Matches undone: %(count)s. The lines wait for review again.",
+                    count=count,
+                )
+                if count
+                else self.env._("No matched line to undo."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _undoable(self, lines, states=DONE):
+        """The lines of ``lines`` matched in ``states``; with both states,
+        also lines reconciled by other means (their entry has lines other
+        than the bank and suspense ones), as the line's undo has always
+        taken them."""
+        # sudo: _seek_for_lines reads the lines' journal items, which Odoo
+        # leaves to its accounting groups (the caller checked the closing
+        # group and read access on the lines)
+        return lines.filtered(
+            lambda line: (
+                line.sales_closing_match_state in states
+                or (set(states) == set(DONE) and bool(line.sudo()._seek_for_lines()[2]))
+            )
+        )
+
+    @api.model
+    def _undo_lines(
+        self, lines, states=DONE, resuggest=True, statement=None, scope=None
+    ):
+        """Undo the matches of ``lines`` in ``states``: all or none, refused
+        if one is dated in a closed period (the closing's lock rule, the
+        period named); each undo in the chatter of the line's entry with
+        who did it, what the line was matched with and the engine's score
+        when it was matched.  ``resuggest``: run the engine on the lines
+        again, storing what it finds as suggestions only.  The caller checks
+        the user's group."""
+        lines = self._undoable(lines, states)
+        if not lines:
+            return lines
+        self._check_period_open(lines)
+        labels = dict(
+            lines._fields["sales_closing_match_state"]._description_selection(self.env)
+        )
+        # sudo: the score field is for the closing groups, checked by the
+        # caller (the statement's undo is also run by the scheduled code)
+        before = [
+            (
+                line,
+                labels[
+                    line.sales_closing_match_state
+                    if line.sales_closing_match_state in DONE
+                    else "manual"
+                ],
+                line.sudo().sales_closing_matched_score,
+                ", ".join(self._matched_items(line, any_state=True)) or "-",
+            )
+            for line in lines
+        ]
+        matcher = lines._sales_closing_matcher()
+        matcher.action_undo_reconciliation()
+        matcher.write(
+            {"sales_closing_match_state": "unmatched", "sales_closing_matched_score": 0}
+        )
+        if resuggest:
+            self._resuggest(matcher)
+        for line, state, score, names in before:
+            values = {
+                "user": self.env.user.name,
+                "state": state,
+                "score": self._matched_score_text(score),
+                "items": names,
+            }
+            if statement:
+                body = self.env._(
+                    "Match undone by %(user)s with every match of statement "
+                    "%(statement)s (was %(state)s, %(score)s): %(items)s.",
+                    statement=statement.name or statement.display_name,
+                    **values,
+                )
+            elif scope == "selection":
+                body = self.env._(
+                    "Match undone by %(user)s, one of %(count)s lines undone "
+                    "together (was %(state)s, %(score)s): %(items)s.",
+                    count=len(lines),
+                    **values,
+                )
+            else:
+                body = self.env._(
+                    "Match undone by %(user)s (was %(state)s, %(score)s): %(items)s.",
+                    **values,
+                )
+            self._post(line, Markup("<p>%s</p>") % body)
+        return lines
+
+    @api.model
+    def _matched_score_text(self, score):
+        if not score:
+            return self.env._("matched without an engine score")
+        return self.env._(
+            "engine score %(score)s%% when matched", score=round(score * 100)
+        )
 
     @api.model
     def _resuggest(self, lines):
@@ -759,6 +942,7 @@ class SalesClosingReview(models.AbstractModel):
                 "items": top.move_line_ids,
                 "fee": top.fee_amount,
                 "partial": top.partial,
+                "score": top.score,
             }
             for line, top in pairs
         ]

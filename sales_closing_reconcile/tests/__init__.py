@@ -18,3 +18,4 @@ from . import test_matching_defaults
 from . import test_zh_cn_screens
 from . import test_review
 from . import test_review_ui
+from . import test_review_undo

@@ -99,6 +99,7 @@ describe("keys", () => {
         expect(keyCommand(key("4"))).toBe(null);
         expect(keyCommand(key("/"))).toEqual({ name: "search" });
         expect(keyCommand(key("u"))).toEqual({ name: "undo" });
+        expect(keyCommand(key("U"))).toEqual({ name: "undoStatement" });
         expect(keyCommand(key("w"))).toEqual({ name: "mode", value: "writeoff" });
         expect(keyCommand(key("Enter", { ctrlKey: true }))).toEqual({ name: "reconcile" });
         expect(keyCommand(key("x"))).toBe(null);
@@ -163,7 +164,7 @@ function makeLine(id, label, amount, suggestions = []) {
     };
 }
 
-function mockServer({ canDecide = true } = {}) {
+function mockServer({ canDecide = true, matchedOfStatement = 2 } = {}) {
     const lines = [
         makeLine(1, "Transfer INV/1", 100, [
             suggestion(1, 1, 0.93, "INV/1", 100),
@@ -171,13 +172,34 @@ function mockServer({ canDecide = true } = {}) {
         ]),
         makeLine(2, "Grouped payment", 300),
     ];
-    onRpc("sales.closing.review", "get_lines", () => ({
-        count: lines.length,
-        totals: [{ currency: EUR, amount: 400, count: 2 }],
-        lines: JSON.parse(JSON.stringify(lines)),
-        journals: [{ id: 1, name: "Bank" }],
-        can_decide: canDecide,
-    }));
+    onRpc("sales.closing.review", "get_lines", ({ args }) => {
+        if (args[0].statement_id) {
+            expect.step(`get_lines statement ${args[0].statement_id}`);
+        }
+        return {
+            count: lines.length,
+            totals: [{ currency: EUR, amount: 400, count: 2 }],
+            lines: JSON.parse(JSON.stringify(lines)),
+            journals: [{ id: 1, name: "Bank" }],
+            statements: [{ id: 5, name: "BNK1/2026/00005", date: "2026-02-28", journal: "Bank" }],
+            can_decide: canDecide,
+        };
+    });
+    onRpc("sales.closing.review", "undo_statement_preview", ({ args }) => {
+        expect.step(`undo_statement_preview ${args[0]}`);
+        return {
+            statement: "BNK1/2026/00005",
+            count: matchedOfStatement,
+            auto: 1,
+            manual: matchedOfStatement - 1,
+            line_ids: [8, 9].slice(0, matchedOfStatement),
+            totals: [{ currency: EUR, amount: 950, count: matchedOfStatement }],
+        };
+    });
+    onRpc("sales.closing.review", "undo_statement", ({ args }) => {
+        expect.step(`undo_statement ${args[0]}`);
+        return { count: 2, line_ids: [8, 9], totals: [] };
+    });
     onRpc("sales.closing.review", "accept", ({ args }) => {
         expect.step(`accept ${args[0]} ${args[1]}`);
         return { ...lines.find((l) => l.id === args[0]), state: "manual", suggestions: [] };
@@ -270,16 +292,59 @@ describe("screen", () => {
         expect.verifySteps(["reconcile 2 21,22 partial"]);
     });
 
+    test("Shift+U undoes the filtered statement's matches once confirmed", async () => {
+        mockServer();
+        await mountWithCleanup(BankReview, { props: {} });
+        // no statement filtered: nothing to undo
+        await press("U");
+        await animationFrame();
+        expect(".o_sc_undo_statement").toHaveCount(0);
+        await contains(".o_sc_filter_statement").select("5");
+        await animationFrame();
+        expect.verifySteps(["get_lines statement 5"]);
+        expect(".o_sc_undo_statement").toHaveCount(1);
+        // the statement chosen, Escape leaves the field: the keys are the screen's
+        await press("Escape");
+        await press("U");
+        await animationFrame();
+        expect.verifySteps(["undo_statement_preview 5"]);
+        expect(".o_sc_undo_statement_confirm_box").toHaveText(
+            /2 matched lines of statement BNK1\/2026\/00005 to undo \(1 automatic, 1 by hand\)/
+        );
+        expect(".o_sc_undo_statement_confirm_box").toHaveText(/950.00 €/);
+        // the confirmation has the focus: Enter confirms
+        expect(".o_sc_undo_statement_confirm").toBeFocused();
+        await press("Enter");
+        await animationFrame();
+        expect.verifySteps(["undo_statement 5", "get_lines statement 5"]);
+        expect(".o_sc_undo_statement_confirm_box").toHaveCount(0);
+    });
+
+    test("nothing matched in the statement: nothing to confirm", async () => {
+        mockServer({ matchedOfStatement: 0 });
+        await mountWithCleanup(BankReview, { props: {} });
+        await contains(".o_sc_filter_statement").select("5");
+        await contains(".o_sc_undo_statement").click();
+        expect.verifySteps(["get_lines statement 5", "undo_statement_preview 5"]);
+        expect(".o_sc_undo_statement_confirm").not.toBeEnabled();
+        await contains(".o_sc_undo_statement_cancel").click();
+        expect(".o_sc_undo_statement_confirm_box").toHaveCount(0);
+        expect.verifySteps([]);
+    });
+
     test("an auditor reads but has no decision", async () => {
         mockServer({ canDecide: false });
         await mountWithCleanup(BankReview, { props: {} });
         expect(".o_sc_readonly").toHaveCount(1);
         expect(".o_sc_suggestion_accept").toHaveCount(0);
         expect(".o_sc_bulk").toHaveCount(0);
+        await contains(".o_sc_filter_statement").select("5");
+        expect(".o_sc_undo_statement").toHaveCount(0);
         await press("Enter");
         await press("u");
+        await press("U");
         await animationFrame();
-        expect.verifySteps([]);
+        expect.verifySteps(["get_lines statement 5"]);
         expect(queryOne(".o_sc_selected")).not.toBe(null);
     });
 });

@@ -40,6 +40,7 @@ export class BankReview extends Component {
             filters: {
                 state: "todo",
                 journal_id: "",
+                statement_id: "",
                 date_from: "",
                 date_to: "",
                 amount_min: "",
@@ -52,6 +53,7 @@ export class BankReview extends Component {
             count: 0,
             totals: [],
             journals: [],
+            statements: [],
             canDecide: false,
             index: -1,
             busy: false,
@@ -69,6 +71,8 @@ export class BankReview extends Component {
             // decisions of this session, last one first: [{lineId, label}]
             history: [],
             bulk: { minScore: 90, preview: null },
+            // undoing the filtered statement's matches: what it would undo
+            undoPreview: null,
         });
         useExternalListener(window, "keydown", this.onKeydown);
         onWillStart(() => this.load());
@@ -136,6 +140,19 @@ export class BankReview extends Component {
         });
     }
 
+    get undoStatementText() {
+        const preview = this.state.undoPreview;
+        return _t(
+            "%(count)s matched lines of statement %(statement)s to undo (%(auto)s automatic, %(manual)s by hand):",
+            {
+                count: preview.count,
+                statement: preview.statement,
+                auto: preview.auto,
+                manual: preview.manual,
+            }
+        );
+    }
+
     get knownText() {
         return _t("bank account known: %(partner)s", {
             partner: this.line.bank_account_partner,
@@ -189,6 +206,7 @@ export class BankReview extends Component {
             { keys: ["w"], text: _t("write off the difference") },
             { keys: ["Ctrl+Enter"], text: _t("match the selection") },
             { keys: ["u"], text: _t("undo the last decision") },
+            { keys: ["Shift+U"], text: _t("undo the statement's matches") },
         ];
     }
 
@@ -205,6 +223,7 @@ export class BankReview extends Component {
         return {
             state: f.state,
             journal_id: f.journal_id ? Number(f.journal_id) : false,
+            statement_id: f.statement_id ? Number(f.statement_id) : false,
             date_from: f.date_from || false,
             date_to: f.date_to || false,
             amount_min: f.amount_min === "" ? false : Number(f.amount_min),
@@ -220,8 +239,10 @@ export class BankReview extends Component {
         this.state.count = result.count;
         this.state.totals = result.totals;
         this.state.journals = result.journals;
+        this.state.statements = result.statements || [];
         this.state.canDecide = result.can_decide;
         this.state.bulk.preview = null;
+        this.state.undoPreview = null;
         this.select(result.lines.length ? 0 : -1);
     }
 
@@ -248,6 +269,12 @@ export class BankReview extends Component {
     }
 
     onFilterChange() {
+        return this.load();
+    }
+
+    onJournalChange() {
+        // the statement list follows the journal
+        this.state.filters.statement_id = "";
         return this.load();
     }
 
@@ -300,6 +327,8 @@ export class BankReview extends Component {
                 return this.openSearch();
             case "undo":
                 return this.undoLast();
+            case "undoStatement":
+                return this.previewUndoStatement();
             case "reconcile":
                 return this.reconcile();
             case "mode":
@@ -446,6 +475,53 @@ export class BankReview extends Component {
                 ? { ...t, amount: t.amount + line.amount, count: t.count + 1 }
                 : t
         );
+    }
+
+    // ------------------------------------------------------------------
+    // Undo a statement's matches
+    // ------------------------------------------------------------------
+
+    /** Show what undoing the filtered statement would do, before doing it. */
+    async previewUndoStatement() {
+        const statementId = Number(this.state.filters.statement_id);
+        if (!statementId || this.readonly || this.state.busy) {
+            return;
+        }
+        this.state.undoPreview = await this.orm.call(MODEL, "undo_statement_preview", [
+            statementId,
+        ]);
+        // Enter confirms, Escape leaves
+        this.focusAfterRender = ".o_sc_undo_statement_confirm:not([disabled])";
+    }
+
+    async confirmUndoStatement() {
+        const preview = this.state.undoPreview;
+        const statementId = Number(this.state.filters.statement_id);
+        if (!preview || !preview.count || !statementId || this.state.busy) {
+            return;
+        }
+        this.state.busy = true;
+        let result;
+        try {
+            result = await this.orm.call(MODEL, "undo_statement", [statementId]);
+        } finally {
+            this.state.busy = false;
+            this.state.undoPreview = null;
+        }
+        this.notification.add(
+            _t("Matches undone: %(count)s. The lines wait for review again.", {
+                count: result.count,
+            }),
+            { type: "success" }
+        );
+        // the undone lines are not in the history of this session's decisions
+        const undone = new Set(result.line_ids);
+        this.state.history = this.state.history.filter((h) => !undone.has(h.lineId));
+        return this.load();
+    }
+
+    cancelUndoStatement() {
+        this.state.undoPreview = null;
     }
 
     // ------------------------------------------------------------------

@@ -99,7 +99,8 @@ export function isTextField(target) {
  * selection) are the screen's; elsewhere: arrows and j/k move, Enter accepts
  * the best suggestion, 1-3 accept that suggestion, "/" opens the search of
  * open items, "w" writes off the difference, "p" pays partly, "u" undoes the
- * last decision.  A key an element handled itself (default prevented) is not
+ * last decision, "U" (Shift+U) undoes the matches of the statement filtered
+ * on (once confirmed).  A key an element handled itself (default prevented) is not
  * the screen's.
  *
  * @param {KeyboardEvent} ev
@@ -140,6 +141,8 @@ export function keyCommand(ev) {
             return { name: "search" };
         case "u":
             return { name: "undo" };
+        case "U":
+            return { name: "undoStatement" };
         case "w":
             return { name: "mode", value: "writeoff" };
         case "p":
