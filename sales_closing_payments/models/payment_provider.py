@@ -29,6 +29,8 @@ DEFAULT_PAYMENT_METHOD_CODES = {"alipay": {"alipay"}, "wechatpay": {"wechat_pay"
 REQUEST_TIMEOUT = 15
 #: The cron downloads the WeChat Pay platform certificate this many days before expiry.
 WECHATPAY_CERT_REFRESH_DAYS = 10
+#: System parameter: the URL of the Alipay gateway in test mode (a simulator).
+ALIPAY_SANDBOX_URL_PARAM = "sales_closing_payments.alipay_sandbox_url"
 #: Stripe endpoints that move money and take our idempotency key.
 STRIPE_KEYED_ENDPOINTS = ("payment_intents", "refunds")
 
@@ -244,9 +246,24 @@ class PaymentProvider(models.Model):
         return self.state == "test"
 
     def _alipay_gateway_url(self):
-        """Return Alipay's production or sandbox gateway URL."""
+        """Return Alipay's production or sandbox gateway URL.
+
+        In test mode, the system parameter ``ALIPAY_SANDBOX_URL_PARAM`` (a
+        simulator's URL, for trials and the fault-injection run) replaces
+        Alipay's sandbox, as the WeChat Pay provider's Test URL does.
+        """
         self.ensure_one()
-        return alipay_engine.gateway_url(sandbox=self._sales_closing_is_sandbox())
+        sandbox = self._sales_closing_is_sandbox()
+        if sandbox:
+            # sudo: a technical parameter, set by administrators only
+            url = (
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param(ALIPAY_SANDBOX_URL_PARAM)
+            )
+            if url:
+                return url
+        return alipay_engine.gateway_url(sandbox=sandbox)
 
     def _wechatpay_api_url(self):
         """Return the base URL of the WeChat Pay API v3 for the provider state."""

@@ -31,6 +31,17 @@ class TestProviderAlipay(CnPaymentCommon):
         self.alipay.state = "enabled"
         self.assertEqual(self.alipay._alipay_gateway_url(), alipay_engine.GATEWAY_URL)
 
+    def test_simulator_url_in_test_mode_only(self):
+        self.env["ir.config_parameter"].set_param(
+            "sales_closing_payments.alipay_sandbox_url",
+            "http://127.0.0.1:9/alipay/gateway.do",
+        )
+        self.assertEqual(
+            self.alipay._alipay_gateway_url(), "http://127.0.0.1:9/alipay/gateway.do"
+        )
+        self.alipay.state = "enabled"
+        self.assertEqual(self.alipay._alipay_gateway_url(), alipay_engine.GATEWAY_URL)
+
     def test_reference_is_gateway_safe(self):
         reference = self.env["payment.transaction"]._compute_reference(
             "alipay", prefix="INV/2026/00001"

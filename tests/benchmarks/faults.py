@@ -65,7 +65,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import requests
 from server import HERE, OdooServer, close, drop, sh
@@ -87,6 +87,7 @@ FAULT_KINDS = (
     ("gw_late", "gateway: late answer"),
 )
 GATEWAY_FAULTS = ("gw_timeout", "gw_500", "gw_twice", "gw_late")
+WECHAT_QUERY = "/v3/pay/transactions/out-trade-no/"
 JOB_LEFT = ("pending", "enqueued", "started", "wait_dependencies")
 
 
@@ -122,6 +123,8 @@ class Gateway:
         self.events = []  # (monotonic time, what, key, reference, operation, fault)
         self.faults = collections.Counter()
         self.fault_keys = collections.defaultdict(set)
+        self.trades = {}  # Alipay / WeChat Pay: reference -> amount paid
+        self.private_key = None  # the gateway's key (signs its answers)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -189,6 +192,66 @@ class Gateway:
                 self.faults[fault] += 1
             return entry["status"] if entry else "absent"
 
+    def paid_trade(self, reference, fault):
+        """The amount paid at the gateway for ``reference`` (a payment by
+        Alipay or WeChat Pay: the genuine notifications' trades), or None."""
+        with self.lock:
+            self.events.append(
+                (time.monotonic(), "trade query", None, reference, None, fault)
+            )
+            if fault:
+                self.faults[fault] += 1
+                self.fault_keys[fault].add(("trade", reference))
+            return self.trades.get(reference)
+
+    def alipay_query(self, params, fault):
+        """The signed answer of Alipay's trade query (alipay.trade.query)."""
+        from odoo.addons.sales_closing_payments.engine import simulator  # noqa: PLC0415
+
+        method = params.get("method")
+        reference = json.loads(params.get("biz_content") or "{}").get("out_trade_no")
+        amount = self.paid_trade(reference, fault)
+        if amount is None:
+            content = {
+                "code": "40004",
+                "msg": "Business Failed",
+                "sub_code": "ACQ.TRADE_NOT_EXIST",
+                "sub_msg": "trade does not exist",
+            }
+        else:
+            content = {
+                "code": "10000",
+                "msg": "Success",
+                "out_trade_no": reference,
+                "trade_no": f"2026{abs(hash(reference)):016d}"[:28],
+                "trade_status": "TRADE_SUCCESS",
+                "total_amount": f"{amount:.2f}",
+            }
+        return simulator.alipay_response(self.private_key, method, content).encode()
+
+    def wechatpay_query(self, reference, fault):
+        """(status, headers, body) of WeChat Pay's query by out_trade_no."""
+        import notifications  # noqa: PLC0415
+
+        from odoo.addons.sales_closing_payments.engine import simulator  # noqa: PLC0415
+
+        amount = self.paid_trade(reference, fault)
+        if amount is None:
+            status, body = 404, {"code": "ORDER_NOT_EXIST", "message": "not exist"}
+        else:
+            status = 200
+            body = simulator.wechatpay_transaction(
+                notifications.WECHAT_APPID,
+                notifications.WECHAT_MCHID,
+                reference,
+                round(amount * 100),
+            )
+        body = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        headers = simulator.wechatpay_signed_headers(
+            self.private_key, notifications.WECHAT_SERIAL, body
+        )
+        return status, headers, body.encode()
+
     def handler(self):
         gateway = self
 
@@ -196,30 +259,48 @@ class Gateway:
             def log_message(self, *args):
                 pass
 
-            def answer(self, status, body, fault):
+            def answer(self, status, body, fault, headers=None, timeout=None):
+                timeout = timeout or gateway.client_timeout
                 if fault == "gw_timeout":
-                    time.sleep(gateway.client_timeout + 1.5)
+                    time.sleep(timeout + 1.5)
                 elif fault == "gw_late":
                     time.sleep(gateway.client_timeout * random.uniform(0.3, 0.8))
                 elif fault == "gw_500":
-                    status, body = 500, {"error": "internal error"}
-                data = json.dumps(body).encode()
+                    status, body, headers = 500, {"error": "internal error"}, None
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 with contextlib.suppress(OSError):
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
+                    for name, value in (headers or {}).items():
+                        if name.lower() != "content-type":
+                            self.send_header(name, value)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
 
             def do_POST(self):  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length") or 0)
-                payload = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if self.path.startswith("/alipay/"):
+                    params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                    fault = gateway.draw(query=True)
+                    self.answer(
+                        200, gateway.alipay_query(params, fault), fault, timeout=15
+                    )
+                    return
+                payload = json.loads(raw or b"{}")
                 fault = gateway.draw()
                 entry = gateway.perform(payload, fault)
                 self.answer(200, {"status": entry["status"]}, fault)
 
             def do_GET(self):  # noqa: N802
                 url = urlparse(self.path)
+                if url.path.startswith(WECHAT_QUERY):
+                    reference = unquote(url.path[len(WECHAT_QUERY) :])
+                    fault = gateway.draw(query=True)
+                    status, headers, body = gateway.wechatpay_query(reference, fault)
+                    self.answer(status, body, fault, headers=headers, timeout=15)
+                    return
                 key = (parse_qs(url.query).get("key") or [""])[0]
                 fault = gateway.draw(query=True)
                 status = gateway.query(key, fault)
@@ -497,7 +578,13 @@ def make_notifications(env, args):
 
         return sign
 
-    return [(item, signer(item)) for item in batch]
+    amounts = {reference: amount for _code, reference, amount in txs}
+    trades = {
+        reference: amounts[reference]
+        for kind, _code, reference, _data in batch
+        if kind == "genuine"
+    }
+    return [(item, signer(item)) for item in batch], trades, gateway_private
 
 
 # ---------------------------------------------------------------------------
@@ -530,10 +617,16 @@ class Notifier(threading.Thread):
     acknowledged, tried again after a failure (at most ``tries`` times),
     a few at a time, spread over the run."""
 
-    def __init__(self, port_of, items, pace, tries=12, concurrency=3):
+    def __init__(self, port_of, items, pace, dropped=(), tries=12, concurrency=3):
         super().__init__(daemon=True)
         self.port_of = port_of
-        self.items = items
+        # the gateway gave up (or never sent) these: only a query finds them
+        self.dropped = set(dropped)
+        self.items = [
+            (index, entry)
+            for index, entry in enumerate(items)
+            if entry[0][2] not in self.dropped
+        ]
         self.pace = pace
         self.tries = tries
         self.concurrency = concurrency
@@ -561,7 +654,7 @@ class Notifier(threading.Thread):
             self.given_up += 1
 
     def run(self):
-        queue = list(enumerate(self.items))
+        queue = list(self.items)
         lock = threading.Lock()
 
         def worker():
@@ -583,6 +676,64 @@ class Notifier(threading.Thread):
             thread.join()
 
 
+def jsonrpc(url, database, model, method, args):
+    """``model.method(*args)`` as the administrator, over JSON-RPC."""
+    response = requests.post(
+        f"{url}/jsonrpc",
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [database, SUPERUSER_ID + 1, "admin", model, method, args],
+            },
+        },
+        timeout=60,
+    )
+    response.raise_for_status()
+    body = response.json()
+    if body.get("error"):
+        raise RuntimeError(body["error"].get("data", {}).get("message"))
+    return body.get("result")
+
+
+class Desk(threading.Thread):
+    """An accountant who, once the gateway's notifications are over, asks
+    the gateway about the Alipay and WeChat Pay payments still waiting
+    (Query Gateway on each: our clients' trade query), again after an
+    error, until the gateway answers (paid, or no such trade)."""
+
+    def __init__(self, url_of, database, tx_ids, tries=8):
+        super().__init__(daemon=True)
+        self.url_of = url_of
+        self.database = database
+        self.tx_ids = tx_ids
+        self.tries = tries
+        self.errors = collections.Counter()
+        self.stop_event = threading.Event()
+
+    def run(self):
+        for tx_id in self.tx_ids:
+            for attempt in range(self.tries):
+                if self.stop_event.is_set():
+                    return
+                try:
+                    jsonrpc(
+                        self.url_of(),
+                        self.database,
+                        "payment.transaction",
+                        "action_sales_closing_query_gateway",
+                        [[tx_id]],
+                    )
+                    break
+                except (requests.RequestException, RuntimeError, ValueError) as error:
+                    if "NOT_EXIST" in str(error):
+                        break  # the gateway has no such trade: nothing to do
+                    self.errors[type(error).__name__] += 1
+                    time.sleep(min(5, 0.5 * 2**attempt))
+
+
 class Deliveries(threading.Thread):
     """A warehouse user validating deliveries over JSON-RPC (each capture
     at the gateway happens then), trying again when no answer came."""
@@ -599,31 +750,7 @@ class Deliveries(threading.Thread):
         self.stop_event = threading.Event()
 
     def call(self, model, method, args):
-        response = requests.post(
-            f"{self.url_of()}/jsonrpc",
-            json={
-                "jsonrpc": "2.0",
-                "method": "call",
-                "params": {
-                    "service": "object",
-                    "method": "execute_kw",
-                    "args": [
-                        self.database,
-                        SUPERUSER_ID + 1,
-                        "admin",
-                        model,
-                        method,
-                        args,
-                    ],
-                },
-            },
-            timeout=60,
-        )
-        response.raise_for_status()
-        body = response.json()
-        if body.get("error"):
-            raise RuntimeError(body["error"].get("data", {}).get("message"))
-        return body.get("result")
+        return jsonrpc(self.url_of(), self.database, model, method, args)
 
     def run(self):
         for picking_id in self.picking_ids:
@@ -643,6 +770,19 @@ class Deliveries(threading.Thread):
                     time.sleep(min(5, 0.5 * 2**attempt))
             self.windows[picking_id] = (start, utcnow())
             time.sleep(self.pace)
+
+
+def waiting(env):
+    """The run's Alipay and WeChat Pay payments not confirmed."""
+    env.cr.execute(
+        """
+        SELECT id FROM payment_transaction
+         WHERE reference LIKE %s AND state NOT IN ('done', 'cancel', 'error')
+         ORDER BY id
+        """,
+        [f"BN{PREFIX}-%"],
+    )
+    return [row[0] for row in env.cr.fetchall()]
 
 
 def never_sent(env):
@@ -675,6 +815,7 @@ class Run:
         self.injected = collections.Counter()
         self.fault_times = collections.defaultdict(list)
         self.prefix = PREFIX
+        self.desk = None
         self.t0 = time.monotonic()
         self.deadline = self.t0 + args.timeout
 
@@ -743,9 +884,19 @@ class Run:
             )
             log(f"  {self.counts['installments']} due installments")
             self.periods = make_periods(env, args.packages).ids
-            self.notifications = (
-                make_notifications(env, args) if args.notifications else []
-            )
+            self.notifications = []
+            if args.notifications:
+                self.notifications, trades, private = make_notifications(env, args)
+                self.gateway.trades.update(trades)
+                self.gateway.private_key = private
+                # our Alipay and WeChat Pay clients ask the run's gateway
+                env["ir.config_parameter"].set_param(
+                    "sales_closing_payments.alipay_sandbox_url",
+                    f"{self.gateway.url}/alipay/gateway.do",
+                )
+                env.ref("sales_closing_payments.payment_provider_wechatpay").write(
+                    {"wechatpay_sandbox_url": self.gateway.url}
+                )
             log(f"  {len(self.notifications)} notifications to send")
             params = env["ir.config_parameter"]
             params.set_param("sales_closing_faults.gateway_url", self.gateway.url)
@@ -846,9 +997,16 @@ class Run:
         self.env_call(seal)
         self.trigger()
         duration = max(30, args.work_seconds)
+        genuine = sorted(
+            item[2] for item, _sign in self.notifications if item[0] == "genuine"
+        )
+        dropped = self.rng.sample(
+            genuine, min(len(genuine), max(2, round(args.dropped * len(genuine))))
+        )
         self.notifier = Notifier(
             self.port,
             self.notifications,
+            dropped=dropped,
             pace=max(0.0, duration * 3 / max(1, len(self.notifications)) - 0.05),
         )
         self.notifier.start()
@@ -974,7 +1132,15 @@ class Run:
                 log("  every installment was sent once: gateway faults off")
                 self.gateway.faulty = False
             jobs, installments, orders = self.work_left()
-            busy = self.notifier.is_alive() or self.deliveries.is_alive()
+            if self.desk is None and not self.notifier.is_alive():
+                self.desk = Desk(self.url, self.database, self.env_call(waiting))
+                self.desk.start()
+            busy = (
+                self.notifier.is_alive()
+                or self.deliveries.is_alive()
+                or self.desk is None
+                or self.desk.is_alive()
+            )
             if rounds % 10 == 1:
                 log(
                     f"  left: {jobs} jobs, {installments} installments, "
@@ -997,6 +1163,8 @@ class Run:
         self.gateway.faulty = False
         self.notifier.stop_event.set()
         self.deliveries.stop_event.set()
+        if self.desk is not None:
+            self.desk.stop_event.set()
 
     def execute(self):
         self.setup()
@@ -1054,6 +1222,12 @@ def parse_args(argv=None):
     parser.add_argument("--pg-kills", type=int)
     parser.add_argument("--gateway-faults", type=float, default=0.3)
     parser.add_argument("--gateway-timeout", type=float, default=3.0)
+    parser.add_argument(
+        "--dropped",
+        type=float,
+        default=0.05,
+        help="share of the genuine notifications the gateway never delivers",
+    )
     parser.add_argument("--work-seconds", type=float)
     parser.add_argument("--timeout", type=float)
     parser.add_argument("--keep", action="store_true", help="keep the run's database")

@@ -296,6 +296,8 @@ def asked_before_retry(gateway, by_identity):
     unknown = {}  # identity -> key waiting for its query
     violations = 0
     for _time, what, key, reference, operation, fault in gateway.events:
+        if what == "trade query":  # Alipay / WeChat Pay: reads only
+            continue
         if what == "query":
             for identity, waiting in list(unknown.items()):
                 if waiting == key:
@@ -335,7 +337,13 @@ def notifications(cr, ops, items, sent, prefix):
     for reference, kind in kinds.items():
         state, _write, accepted, payments = rows.get(reference, (None, None, 0, 0))
         start, end = windows[reference]
-        op = Op("notification", f"{kind} notification {reference}", start, end)
+        op = Op(
+            "notification",
+            f"{kind} notification {reference}",
+            start,
+            end,
+            [("trade", reference)],
+        )
         ops.append(op)
         if kind == "genuine":
             if state != "done":
@@ -429,7 +437,8 @@ def run_checks(run):
         f"orders {len(order_ops)}, statement lines {len(lines)}, queue jobs failed "
         "with "
         f"their error {failed_jobs}, requests sent again before asking the gateway "
-        f"{violations}, notifications given up by the gateway {run.notifier.given_up}"
+        f"{violations}, notifications given up by the gateway {run.notifier.given_up}, "
+        f"never delivered (left to a query) {len(run.notifier.dropped)}"
     )
     header = (
         f"{'fault kind':<30}{'injected':>9}{'operations':>12}{'lost':>7}{'doubled':>9}"
