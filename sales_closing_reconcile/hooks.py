@@ -8,4 +8,4 @@ company's chart of accounts (or created), see
 
 
 def post_init_hook(env):
-    env["res.company"].search([])._sales_closing_set_fee_account()
+    env["res.company"]._sales_closing_init_fee_accounts()

@@ -65,6 +65,12 @@ class ResCompany(models.Model):
         companies._sales_closing_set_fee_account()
         return companies
 
+    @api.model
+    def _sales_closing_init_fee_accounts(self):
+        """Every company without a fee account gets one (installation,
+        update, demo data: before its bank lines are matched)."""
+        self.search([])._sales_closing_set_fee_account()
+
     def _sales_closing_set_fee_account(self):
         """Give each company of ``self`` without a fee account its chart's
         bank fees account, or a new "Bank Fees" expense account.

@@ -11,4 +11,4 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
-    env["res.company"].search([])._sales_closing_set_fee_account()
+    env["res.company"]._sales_closing_init_fee_accounts()
