@@ -1114,6 +1114,12 @@ def main():
         "without waiting for the peer at 10,000 lines",
     )
     parser.add_argument(
+        "--engine-only",
+        action="store_true",
+        help="print the engine's figures alone (overall and per kind of "
+        "line) and stop before Odoo: no database is opened",
+    )
+    parser.add_argument(
         "--orm-setup",
         action="store_true",
         help="create every open item and statement line with the ORM (slow)",
@@ -1126,7 +1132,12 @@ def main():
     )
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = Registry(args.database)
+    if args.engine_only:
+        # the addons importable without loading a registry
+        odoo.modules.module.initialize_sys_path()
+        registry = None
+    else:
+        registry = Registry(args.database)
     global dataset, world, Decision, MatchConfig, Proposal, match_lines  # noqa: PLW0603
     import matching_dataset as dataset  # noqa: PLC0415 - next to this file
     import matching_world as world  # noqa: PLC0415 - next to this file
@@ -1174,9 +1185,11 @@ def main():
     seconds = time.perf_counter() - start
     if data is None:
         show("engine alone (no Odoo)", dataset.evaluate(engine, truth), seconds)
-    show_judged(
-        "engine alone (no Odoo)", judge(engine, truth, data), seconds, len(lines)
-    )
+    alone = judge(engine, truth, data)
+    show_judged("engine alone (no Odoo)", alone, seconds, len(lines))
+    if args.engine_only:
+        show_kinds("engine alone per kind of line", alone, kinds, ambiguous, order)
+        return
     if args.oca:
         ensure_oca(registry, args.database)
         registry = Registry(args.database)
