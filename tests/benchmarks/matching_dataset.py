@@ -15,6 +15,16 @@ lines with the mess met in real statements:
 * payments without reference (name + amount, or known payer account),
   fees deducted by banks or gateways, grouped payments for several
   invoices, partial payments, refunds of credit notes;
+* what real statements show besides (``net_credit``, ``fee_noref``,
+  ``agent``, ``group``): a customer paying an invoice less its own open
+  credit note (citing the invoice, sometimes the credit note too); a fee
+  deducted from a payment without any reference (the payer known by name
+  or account); a collection platform or an export agent paying in its own
+  name with the customer named in the memo (OBO / 代付 / FAO), no
+  reference; several invoices cited the ways banks print a list: comma,
+  slash, plus, 、 or spaces between full references, a compact form
+  (``INV/2026/00042/43/47``, ``inv 42, 43, 47``), a list cut at the
+  memo's field width (the last references lost or half printed);
 * deliberate ambiguity: a customer with two open invoices of the same
   amount paid without reference (the right answer can only be suggested);
 * payments identified by amount only (unknown payer);
@@ -304,7 +314,10 @@ def _label(rng, refs, payer):
 
 
 SCENARIOS = (
-    ("ref", 0.53),
+    ("ref", 0.47),
+    ("net_credit", 0.02),
+    ("fee_noref", 0.02),
+    ("agent", 0.02),
     ("name", 0.09),
     ("account", 0.07),
     ("fee", 0.07),
@@ -562,9 +575,8 @@ def _make_line(
         used.update(it["id"] for it in chosen)
         total = sum(it["cents"] for it in chosen)
         cite = rng.random() < 0.7
-        refs = [_mess_ref(rng, it["move_name"]) for it in chosen] if cite else []
         label = (
-            _label(rng, refs, "")
+            _group_label(rng, chosen)
             if cite
             else rng.choice(("Payment invoices", "Sammelzahlung", "货款"))
         )
@@ -572,6 +584,8 @@ def _make_line(
         if not cite and rng.random() < 0.5 and pmap[first["partner_id"]]["account"]:
             line["payer_account"] = pmap[first["partner_id"]]["account"]
         return line, frozenset(it["id"] for it in chosen)
+    if scenario == "net_credit":
+        return _net_credit_line(rng, take, credit_notes, by_partner, used, base)
     item = take(invoices)
     if item is None:
         return None
@@ -614,6 +628,22 @@ def _single_line(rng, scenario, item, partner, base):
         line = base(
             item, cents * share // 100, _label(rng, [_cite(rng, item)], "") + " partial"
         )
+    elif scenario == "fee_noref":
+        # a bank or gateway fee deducted, no reference: the payer known by
+        # its name, or by its account when on file
+        fee = rng.choice((1000, 1500, 2500, 30 + cents * 29 // 1000))
+        fee = min(fee, max(500, cents * 30 // 1000))
+        line = base(item, cents - fee, rng.choice(("TRANSFER", "Payment", "货款", "")))
+        if partner["account"] and rng.random() < 0.4:
+            line["payer_account"] = partner["account"]
+        elif not line["payer_name"]:
+            line["payer_name"] = partner["name"]
+    elif scenario == "agent":
+        # a platform or agent pays in its own name and names the customer
+        line = base(item, cents, "", with_name=False)
+        agent, frame = rng.choice(AGENT_MEMOS)
+        line["payer_name"] = agent
+        line["label"] = frame.format(name=_memo_name(rng, partner))
     else:  # amount_only: unknown payer, odd amount
         if cents % 100 == 0:
             return None
@@ -622,6 +652,84 @@ def _single_line(rng, scenario, item, partner, base):
             ("K. TANAKA", "PRIVATE TRANSFER", "王小明", "J. DOE")
         )
     return line
+
+
+AGENT_MEMOS = (
+    ("XTRANSFER LIMITED", "OBO {name} PAYMENT"),
+    ("PINGPONG GLOBAL SOLUTIONS", "ON BEHALF OF {name}"),
+    ("LIANLIAN GLOBAL", "o.b.o. {name}"),
+    ("PAYONEER INC", "PAYMENT FOR {name}"),
+    ("深圳一达通企业服务有限公司", "代付 {name} 货款"),
+    ("张伟", "代{name}付款"),
+)
+
+
+def _memo_name(rng, partner):
+    """The customer's name as an agent writes it in the memo."""
+    name = partner["name"]
+    if partner["style"] == "cn":
+        _city, core, trade, _suffix = _cn_parts(name)
+        return rng.choice((name, core + trade, name[2:]))
+    return rng.choice((name, name.upper().replace(",", "").replace(".", "")))
+
+
+def _group_label(rng, chosen):
+    """Several invoices cited as banks print a list: separated by comma,
+    slash, plus, 、 or spaces, in a compact form (the common head once,
+    then the last digits), possibly cut at the memo's field width."""
+    names = [it["move_name"] for it in chosen]
+    roll = rng.random()
+    if roll < 0.35:
+        sep = rng.choice((" ", ", ", ",", "/", " + ", "+", "、", "; "))
+        refs = [_mess_ref(rng, n) if rng.random() < 0.4 else n for n in names]
+        text = sep.join(refs)
+    elif roll < 0.55:
+        # INV/2026/00042/43/47: the full first one, then the digits that
+        # differ
+        first = names[0]
+        tails = [n.rsplit("/", 1)[1] for n in names[1:]]
+        head = first.rsplit("/", 1)[1]
+        short = [t[len(head) - len(t.lstrip("0")) :].lstrip("0") or t for t in tails]
+        text = first + "/" + "/".join(short)
+    elif roll < 0.75:
+        # inv 42, 43, 47: the sequence numbers only
+        word = rng.choice(("inv", "INV", "Invoices", "Rechnungen", "发票"))
+        numbers = [n.rsplit("/", 1)[1].lstrip("0") for n in names]
+        text = f"{word} " + rng.choice((", ", " ", "/", "、")).join(numbers)
+    else:
+        text = " ".join(names)
+    frame = rng.choice(("{ref}", "Payment {ref}", "货款 {ref}", "pmt for {ref}"))
+    label = frame.format(ref=text)
+    if rng.random() < 0.3 and len(label) > 35:
+        label = label[: rng.choice((35, 40))]  # cut at the field width
+    return label
+
+
+def _net_credit_line(rng, take, credit_notes, by_partner, used, base):
+    """A customer pays one invoice less one of its open credit notes, and
+    cites the invoice (sometimes the credit note too)."""
+    credit = take(credit_notes)
+    if credit is None:
+        return None
+    invoices = [
+        it
+        for it in by_partner[credit["partner_id"]]
+        if it["id"] not in used
+        and it["kind"] == "invoice"
+        and it["cents"] > credit["cents"] + 100
+    ]
+    if not invoices:
+        used.discard(credit["id"])
+        credit_notes.insert(0, credit)
+        return None
+    invoice = rng.choice(invoices)
+    used.add(invoice["id"])
+    refs = [_cite(rng, invoice)]
+    if rng.random() < 0.4:
+        refs.append(rng.choice(("less", "minus", "./.", "abzgl.", "扣")))
+        refs.append(_mess_ref(rng, credit["move_name"]))
+    line = base(invoice, invoice["cents"] - credit["cents"], _label(rng, refs, ""))
+    return line, frozenset({invoice["id"], credit["id"]})
 
 
 def evaluate(decisions, truth):
