@@ -456,7 +456,12 @@ def _apply_context(proposals, cited, exact_identified, line, items):
     """
 
     def min_ref(prop):
-        return min(cited.get(i, (0.0, ""))[0] for i in prop.item_ids)
+        # the credit notes deducted (opposite sign) need no citation
+        return min(
+            cited.get(i, (0.0, ""))[0]
+            for i in prop.item_ids
+            if items[i].sign == line.sign
+        )
 
     def partner_weight(prop):
         pid = items[prop.item_ids[0]].partner_id
@@ -493,15 +498,39 @@ def _apply_context(proposals, cited, exact_identified, line, items):
             prop.score = round(prop.score * 0.85, 4)
 
 
-def _mark_certain_partial(proposals, cited, line, items):
+def _prefer_credit_notes(proposals, net):
+    """An item cited and paid less exactly an open credit note of its
+    partner: the credit note explains the shortfall, a fee deducted from
+    the item alone (a small credit note lies within the fee tolerance) is
+    a guess; it is scaled by 0.8 and no longer certain."""
+    netted = {p.item_ids[0] for p in net if p.certain and "amount:fee" not in p.reasons}
+    for prop in proposals:
+        if (
+            len(prop.item_ids) == 1
+            and prop.item_ids[0] in netted
+            and "amount:fee" in prop.reasons
+        ):
+            prop.score = round(prop.score * 0.8, 4)
+            prop.certain = False
+
+
+def _mark_certain_partial(proposals, cited, line, items, index, config):
     """A partial payment is certain when its item is the only one the label
     cites clearly (match >= 0.9, or >= 0.8 with the partner identified
     too; a bare year matching an invoice's last digits, 0.7, is no
-    citation) and the line pays at most ``PARTIAL_MAX_SHARE`` of it."""
+    citation), the line pays at most ``PARTIAL_MAX_SHARE`` of it, and no
+    open credit note of the partner accounts for what it lacks (the item
+    paid net of a credit note, ``subsets.credit_note_proposals``): such a
+    partial is scaled by 0.8 and stays a suggestion."""
     named = [i for i, (score, _r) in cited.items() if score >= PARTIAL_REF_WITH_PARTNER]
     if len(named) != 1:
         return
     item = items[named[0]]
+    if subsets.credit_explains_shortfall(index, item, line, config):
+        for prop in proposals:
+            if prop.partial and prop.item_ids == (named[0],):
+                prop.score = round(prop.score * 0.8, 4)
+        return
     if line.cents > PARTIAL_MAX_SHARE * item.cents:
         return
     for prop in proposals:
@@ -532,12 +561,14 @@ def evaluate_line(line, index, config):
     """Decision for one prepared line (no cross-line conflict handling)."""
     if line.sign == 0 or not line.currency:
         return Decision(line.id, "none", []), []
-    cited = {
-        item_id: value
-        for item_id, value in _ref_scores(line, index).items()
-        if index.items[item_id].currency == line.currency
-        and index.items[item_id].sign == line.sign
-    }
+    cited, cited_credits = {}, {}
+    for item_id, value in _ref_scores(line, index).items():
+        item = index.items[item_id]
+        if item.currency == line.currency:
+            if item.sign == line.sign:
+                cited[item_id] = value
+            else:
+                cited_credits[item_id] = value
     solved = _solve_certain_payers(line, index, config) if not line.noise else {}
     certain_singles = {
         chosen[0].id
@@ -582,8 +613,12 @@ def evaluate_line(line, index, config):
             proposals += subsets.wide_subset_proposals(
                 line, index, cited, config, solved
             )
+    if not line.noise:
+        net = subsets.credit_note_proposals(line, index, cited, cited_credits, config)
+        _prefer_credit_notes(proposals, net)
+        proposals += net
     _apply_context(proposals, cited, _exact_identified(strong), line, index.items)
-    _mark_certain_partial(proposals, cited, line, index.items)
+    _mark_certain_partial(proposals, cited, line, index.items, index, config)
     if line.noise:
         proposals = [
             p

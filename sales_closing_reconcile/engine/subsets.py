@@ -17,6 +17,13 @@ proposals they make for a line (``subset_proposals``,
   included) explaining the amount exactly, or, when none does, the one
   explaining it less a fee within tolerance, is *certain*: it may be
   reconciled automatically.  Two equal explanations are suggested only.
+* **Net of a credit note** (``credit_note_proposals``): a line short of a
+  cited item by exactly the residual of one (or two) open credit notes of
+  the item's partner (opposite sign, same currency) pays the item less
+  them.  The only such explanation of the cited item is certain; a
+  shortfall a credit note explains only within the fee tolerance is
+  suggested (and ``credit_explains_shortfall`` keeps the item's partial
+  payment from being reconciled by itself).
 * Otherwise the partners a grouped payment may come from are searched among
   their cited items and the ``max_subset_pool`` items nearest in date (fee
   allowed), then, when nothing explains the amount exactly, exact subsets
@@ -30,6 +37,7 @@ from decimal import Decimal
 
 from .scoring import (
     CERTAIN_PARTNER,
+    CITED_REF,
     STRONG_REF,
     W_REF,
     W_SUBSET,
@@ -312,6 +320,106 @@ def wide_subset_proposals(line, index, cited, config, solved):
                 score_subset(line, [pool[i] for i in combo], cited, config)
             )
     return proposals
+
+
+MAX_CREDIT_NOTES = 30  # open credit notes of a partner looked at
+
+
+def _credit_combos(index, item, line, shortfall, tolerance):
+    """``[(credit notes, gap)]``: one or two open credit notes of
+    ``item``'s partner (opposite sign, same currency) whose residuals sum
+    to ``shortfall`` less ``gap`` cents, ``0 <= gap <= tolerance``."""
+    key = (item.partner_id, line.currency, -line.sign)
+    entries = index.partner_amounts.get(key, ())
+    hi = bisect.bisect_right(entries, (shortfall, float("inf")))
+    notes = [index.items[i] for _c, _o, i in entries[:hi][-MAX_CREDIT_NOTES:]]
+    found = []
+    for a, first in enumerate(notes):
+        gap = shortfall - first.cents
+        if 0 <= gap <= tolerance:
+            found.append(((first,), gap))
+        for second in notes[a + 1 :]:
+            gap = shortfall - first.cents - second.cents
+            if 0 <= gap <= tolerance:
+                found.append(((first, second), gap))
+    return found
+
+
+def credit_explains_shortfall(index, item, line, config):
+    """Open credit notes of ``item``'s partner account for what the line
+    lacks of the item (exactly or within the fee tolerance): the line may
+    pay the item net of them rather than a part of it."""
+    shortfall = item.cents - line.cents
+    if shortfall <= 0 or item.partner_id is None:
+        return False
+    return bool(
+        _credit_combos(index, item, line, shortfall, fee_limit(item.cents, config))
+    )
+
+
+def credit_note_proposals(line, index, cited, cited_credits, config):
+    """Proposals paying a cited item net of open credit notes of its
+    partner.  ``cited``: items of the line's sign cited (id -> (score,
+    reason)); ``cited_credits``: credit notes cited (opposite sign).
+
+    Per cited item (match >= CITED_REF) larger than the line: the credit
+    notes whose residuals fill the shortfall exactly (or less a fee within
+    tolerance).  The one exact explanation of an item is certain when its
+    citation is strong (>= STRONG_REF) or the credit note is cited too;
+    every other is a suggestion.  A credit note less a fee is not proposed
+    when a fee alone explains the shortfall, unless the credit note is
+    cited."""
+    proposals = []
+    for item_id, (ref_score, _reason) in cited.items():
+        item = index.items[item_id]
+        shortfall = item.cents - line.cents
+        if ref_score < CITED_REF or shortfall <= 0 or item.partner_id is None:
+            continue
+        tolerance = fee_limit(item.cents, config)
+        combos = _credit_combos(index, item, line, shortfall, tolerance)
+        exact = [notes for notes, gap in combos if gap == 0]
+        for notes, gap in combos:
+            credit_cited = all(n.id in cited_credits for n in notes)
+            if gap and shortfall <= tolerance and not credit_cited:
+                continue  # a fee deducted from the item alone is simpler
+            certain = (
+                gap == 0
+                and len(exact) == 1
+                and (ref_score >= STRONG_REF or credit_cited)
+            ) or (gap and credit_cited and len(combos) == 1)
+            proposals.append(
+                _score_net(line, item, notes, gap, cited, cited_credits, certain)
+            )
+    return proposals
+
+
+def _score_net(line, item, notes, gap, cited, cited_credits, certain):
+    ref_score, ref_reason = cited[item.id]
+    weights, reasons = [W_REF * ref_score], [ref_reason]
+    partner_w, partner_reasons = line.partner_evidence.get(item.partner_id, (0.0, ()))
+    if partner_w:
+        weights.append(partner_w)
+        reasons.extend(partner_reasons)
+    if all(n.id in cited_credits for n in notes):
+        weights.append(W_REF * min(cited_credits[n.id][0] for n in notes))
+    weights.append(W_SUBSET if gap == 0 or certain else W_SUBSET_FEE)
+    reasons += ["amount:subset", "amount:credit_note"]
+    if gap:
+        reasons.append("amount:fee")
+    date_w = date_weight(line, item)
+    if date_w > 0.05:
+        weights.append(date_w)
+        reasons.append("date")
+    reasons.append("currency")
+    chosen = [item, *sorted(notes, key=lambda it: it.order)]
+    return Proposal(
+        item_ids=tuple(it.id for it in chosen),
+        score=round(noisy_or(weights), 4),
+        reasons=reasons,
+        fee_amount=Decimal(line.sign) * Decimal(gap) / 100,
+        partial=False,
+        certain=certain,
+    )
 
 
 def nearest_items(index, key, line, tolerance, exclude, limit):

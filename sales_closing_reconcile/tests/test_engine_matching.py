@@ -156,10 +156,12 @@ class TestEvidence(unittest.TestCase):
         dec = decide(line("900.00", "INV/2026/00101"), config=off)[0]
         self.assertEqual(dec.action, "suggest")
         self.assertTrue(dec.proposals[0].partial)
-        # 92 %: a larger fee, a deduction or a partial payment: suggested
+        # 92 %: a larger fee, a deduction (the open credit note of 80.00
+        # less a fee of 20.00) or a partial payment: suggested
         dec = decide(line("1100.00", "INV/2026/00101"))[0]
         self.assertEqual(dec.action, "suggest")
-        self.assertTrue(dec.proposals[0].partial)
+        self.assertEqual([p.item_ids for p in dec.proposals[:2]], [(1, 7), (1,)])
+        self.assertTrue(dec.proposals[1].partial)
         tight = matching.MatchConfig(fee_tolerance_abs=D("1"), fee_tolerance_pct=D("0"))
         dec = decide(line("1185.00", "INV/2026/00101"), config=tight)[0]
         self.assertTrue(dec.proposals[0].partial)

@@ -208,3 +208,67 @@ class TestPartialPayments(unittest.TestCase):
         self.assertEqual(dec.action, "auto")
         self.assertFalse(dec.proposals[0].partial)
         self.assertEqual(dec.proposals[0].fee_amount, D("30.00"))
+
+
+class TestNetOfCreditNote(unittest.TestCase):
+    """A customer pays an invoice less its own open credit note (a negative
+    residual of the same partner): invoice and credit note together, never
+    a partial payment of the invoice nor a fee."""
+
+    ITEMS = [
+        item(1, 10, "1200.00", "INV/2026/00101", "ACME Trading Co., Ltd."),
+        item(2, 10, "-300.00", "RINV/2026/00007", "ACME Trading Co., Ltd."),
+        item(3, 10, "700.00", "INV/2026/00102", "ACME Trading Co., Ltd."),
+        item(4, 20, "-250.00", "RINV/2026/00008", "Nordic Foods AB"),
+    ]
+
+    def test_invoice_less_its_credit_note(self):
+        dec = decide(line("900.00", "INV/2026/00101"), items=self.ITEMS)[0]
+        self.assertEqual(dec.action, "auto")
+        best = dec.proposals[0]
+        self.assertEqual(best.item_ids, (1, 2))
+        self.assertFalse(best.partial)
+        self.assertEqual(best.fee_amount, D(0))
+        self.assertIn("amount:credit_note", best.reasons)
+
+    def test_credit_note_cited_too(self):
+        dec = decide(
+            line("900.00", "INV/2026/00101 less RINV/2026/00007"), items=self.ITEMS
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1, 2))
+
+    def test_small_credit_note_beats_a_fee(self):
+        # 20.00 short lies within the fee tolerance, but the customer has an
+        # open credit note of exactly 20.00: deducted, not a bank fee
+        items = [*self.ITEMS, item(5, 10, "-20.00", "RINV/2026/00009", "ACME")]
+        dec = decide(line("1180.00", "INV/2026/00101"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1, 5))
+        self.assertEqual(dec.proposals[0].fee_amount, D(0))
+
+    def test_another_customers_credit_note_is_no_explanation(self):
+        # 250.00 short: the credit note of that amount is Nordic's; the line
+        # is a partial payment of the cited invoice
+        dec = decide(line("950.00", "INV/2026/00101"), items=self.ITEMS)[0]
+        self.assertTrue(all(4 not in p.item_ids for p in dec.proposals))
+
+    def test_two_credit_notes_of_the_amount_stay_suggestions(self):
+        items = [*self.ITEMS, item(6, 10, "-300.00", "RINV/2026/00010", "ACME")]
+        dec = decide(line("900.00", "INV/2026/00101"), items=items)[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertEqual({p.item_ids for p in dec.proposals[:2]}, {(1, 2), (1, 6)})
+
+    def test_a_credit_note_within_a_fee_keeps_the_partial_open(self):
+        # 310.00 short: the credit note of 300.00 less a fee of 10.00, or a
+        # partial payment: a human decides, the invoice is never closed
+        dec = decide(line("890.00", "INV/2026/00101"), items=self.ITEMS)[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertIn((1, 2), [p.item_ids for p in dec.proposals])
+
+    def test_a_fee_alone_needs_no_credit_note(self):
+        items = [*self.ITEMS, item(7, 10, "-25.00", "RINV/2026/00011", "ACME")]
+        dec = decide(line("1170.00", "INV/2026/00101"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+        self.assertEqual(dec.proposals[0].fee_amount, D("30.00"))
