@@ -113,6 +113,7 @@ import bisect
 import contextlib
 import gc
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -292,6 +293,46 @@ def _ref_scores(line, index):
                     best_rank[item_id] = rank
                     cited[item_id] = (score, reason)
     return cited
+
+
+_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{1,6}(?![0-9])")
+# an invoice of a known customer named by its sequence number in a list
+# ("INV/2026/00042/43/47", "inv 42, 43, 47", "Rechnungen 373 1443"): cited,
+# below a partial payment's certainty (PARTIAL_REF_WITH_PARTNER)
+LIST_REF = 0.75
+
+
+def _list_citations(line, index, cited):
+    """Add to ``cited`` the open items of a known customer (one with an
+    item cited, or a certain payer) whose invoice number's last digit group
+    (leading zeros dropped) stands alone in the text as a number, as banks
+    print lists of invoices.  A number equal to another digit group of the
+    item's reference (its year) cites nothing."""
+    partners = {
+        index.items[i].partner_id
+        for i, (score, _r) in cited.items()
+        if score >= CITED_REF
+    }
+    partners.update(line.certain)
+    partners.discard(None)
+    if not partners:
+        return
+    numbers = {
+        int(n) for n in _NUMBER_RE.findall(unicodedata.normalize("NFKC", line.text))
+    }
+    if not numbers:
+        return
+    for pid in partners:
+        for item in index.partner_by_date.get((pid, line.currency, line.sign), ()):
+            if item.id in cited and cited[item.id][0] >= LIST_REF:
+                continue
+            for reason, ref in item.refs:
+                if reason != "ref:invoice":
+                    continue
+                groups = [int(g) for g in re.findall(r"[0-9]+", ref)]
+                if groups and groups[-1] in numbers and groups[-1] not in groups[:-1]:
+                    cited[item.id] = (LIST_REF, reason)
+                    break
 
 
 def _single_proposal(line, item, cited, config, certain=False):
@@ -569,6 +610,7 @@ def evaluate_line(line, index, config):
                 cited[item_id] = value
             else:
                 cited_credits[item_id] = value
+    _list_citations(line, index, cited)
     solved = _solve_certain_payers(line, index, config) if not line.noise else {}
     certain_singles = {
         chosen[0].id

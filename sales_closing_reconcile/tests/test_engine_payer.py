@@ -6,6 +6,7 @@ import unittest
 from decimal import Decimal
 
 from odoo.addons.sales_closing_reconcile.engine import matching
+from odoo.addons.sales_closing_reconcile.engine.index import MatchIndex
 
 from .test_engine_matching import item, line
 
@@ -272,3 +273,65 @@ class TestNetOfCreditNote(unittest.TestCase):
         self.assertEqual(dec.action, "auto")
         self.assertEqual(dec.proposals[0].item_ids, (1,))
         self.assertEqual(dec.proposals[0].fee_amount, D("30.00"))
+
+
+class TestListedInvoices(unittest.TestCase):
+    """Several invoices of one customer cited as banks print a list: the
+    first in full, the others by their sequence number."""
+
+    ITEMS = [
+        item(42, 10, "100.00", "INV/2026/00042", "ACME Trading Co., Ltd."),
+        item(43, 10, "215.50", "INV/2026/00043", "ACME Trading Co., Ltd."),
+        item(47, 10, "333.10", "INV/2026/00047", "ACME Trading Co., Ltd."),
+        item(48, 10, "548.60", "INV/2026/00048", "ACME Trading Co., Ltd."),
+        item(2026, 10, "115.50", "INV/2026/02026", "ACME Trading Co., Ltd."),
+        item(50, 20, "215.50", "INV/2026/00050", "Nordic Foods AB"),
+    ]
+
+    def test_compact_and_numbered_lists(self):
+        for label in (
+            "INV/2026/00042/43/47",
+            "INV/2026/00042 inv 43, 47",
+            "Payment INV/2026/00042、43、47",
+        ):
+            dec = decide(line("648.60", label), items=self.ITEMS)[0]
+            self.assertEqual(dec.action, "auto", label)
+            self.assertEqual(dec.proposals[0].item_ids, (42, 43, 47), label)
+
+    def test_numbers_of_a_known_payer(self):
+        dec = decide(
+            line("548.60", "Rechnungen 43 47", "ACME TRADING CO LTD"),
+            items=self.ITEMS,
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (43, 47))
+
+    def test_the_year_cites_no_invoice(self):
+        # 2026 is the year of every reference: it does not list
+        # INV/2026/02026
+        index = MatchIndex(self.ITEMS)
+        config = matching.MatchConfig()
+        prepared = matching._prepare_line(
+            line("215.50", "INV/2026/00042 43"), index, config
+        )
+        cited = {42: (1.0, "ref:invoice")}
+        matching._list_citations(prepared, index, cited)
+        self.assertEqual(set(cited), {42, 43})
+        self.assertEqual(cited[43], (matching.LIST_REF, "ref:invoice"))
+
+    def test_a_bare_number_alone_names_no_customer(self):
+        # no invoice cited in full, no certain payer: 43 is a number
+        dec = decide(line("215.50", "transfer 43"), items=self.ITEMS)[0]
+        self.assertNotEqual(dec.action, "auto")
+
+    def test_a_listed_number_is_no_partial_payment(self):
+        # a bare number is below a partial payment's certainty
+        dec = decide(
+            line("100.00", "INV/2026/00042 43", "ACME TRADING CO LTD"),
+            items=self.ITEMS,
+        )[0]
+        self.assertEqual(dec.proposals[0].item_ids, (42,))
+        dec = decide(
+            line("100.00", "transfer 48", "ACME TRADING CO LTD"), items=self.ITEMS
+        )[0]
+        self.assertFalse(dec.action == "auto" and dec.proposals[0].partial)
