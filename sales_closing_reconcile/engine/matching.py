@@ -585,6 +585,21 @@ def _mark_certain_partial(proposals, cited, line, items, index, config):
             )
 
 
+def _single_fee_items(line, index, solved, config):
+    """Items a certain payer (with no item of the amount) pays less a fee,
+    being the only one of its items doing so while none of its items nor
+    subsets explains the amount exactly (``subsets.single_fee_item``); the
+    payers whose items were all enumerated (``solved``) decide there."""
+    found = set()
+    for pid in subsets.certain_partners(line):
+        if pid in solved or index.has_amount(pid, line.currency, line.sign, line.cents):
+            continue
+        item = subsets.single_fee_item(line, index, pid, config)
+        if item is not None:
+            found.add(item.id)
+    return found
+
+
 def _solve_certain_payers(line, index, config):
     """``{partner: payer_solutions}`` for the certain payers of the line
     with no open item of exactly its amount."""
@@ -618,6 +633,8 @@ def evaluate_line(line, index, config):
         for chosen in certain
         if len(chosen) == 1
     }
+    if not cited and not line.noise and not subsets._cites_unknown(line):
+        certain_singles.update(_single_fee_items(line, index, solved, config))
     proposals = []
     for item in _candidates(line, index, cited, config):
         prop = _single_proposal(

@@ -17,6 +17,10 @@ proposals they make for a line (``subset_proposals``,
   included) explaining the amount exactly, or, when none does, the one
   explaining it less a fee within tolerance, is *certain*: it may be
   reconciled automatically.  Two equal explanations are suggested only.
+  When nothing explains the amount exactly and the text cites no document
+  (no number of three digits or more), the one item the amount pays less
+  a fee is certain (``single_fee_item``), whatever the fee-deducted
+  subsets: a fee deducted from one invoice is far likelier.
 * **Net of a credit note** (``credit_note_proposals``): a line short of a
   cited item by exactly the residual of one (or two) open credit notes of
   the item's partner (opposite sign, same currency) pays the item less
@@ -32,6 +36,7 @@ proposals they make for a line (``subset_proposals``,
 """
 
 import bisect
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -186,11 +191,47 @@ def payer_solutions(line, index, partner_id, config):
     complete = len(found) < FULL_CAP
     if len(exact) == 1:
         return exact, fee
+    if not exact and not _cites_unknown(line):
+        single = single_fee_item(line, index, partner_id, config)
+        if single is not None:
+            return [(single,)], [c for c in fee if c != (single,)]
     if not exact and not complete:
         return None
     if not exact and len(fee) == 1:
         return fee, []
     return [], exact + fee
+
+
+_UNKNOWN_REF_RE = re.compile(r"[0-9]{3,}")
+
+
+def _cites_unknown(line):
+    """The text carries a number of three digits or more (an invoice, a
+    proforma, an order, a contract ...): the payer named a document, and
+    the amount alone does not choose for it."""
+    return any(_UNKNOWN_REF_RE.search(token) for token in line.tokens)
+
+
+def single_fee_item(line, index, partner_id, config):
+    """The one open item of ``partner_id`` the amount pays less a fee
+    within tolerance, when no item nor subset of its items explains the
+    amount exactly (``explains_exactly``): a fee deducted from one invoice
+    is far likelier than a fee-deducted grouped payment (among many open
+    items some subset falls within a fee of about any amount).  ``None``
+    when there is none or several."""
+    entries = index.partner_amounts.get((partner_id, line.currency, line.sign), ())
+    lo = bisect.bisect_right(entries, (line.cents, float("inf")))
+    hi = bisect.bisect_right(
+        entries, (line.cents + _search_tolerance(line, config), float("inf"))
+    )
+    singles = [
+        index.items[item_id]
+        for _c, _o, item_id in entries[lo:hi]
+        if amount_relation(line, index.items[item_id].cents, config)[0] == "fee"
+    ]
+    if len(singles) != 1 or explains_exactly(index, partner_id, line, config):
+        return None
+    return singles[0]
 
 
 def explains_exactly(index, partner_id, line, config):

@@ -335,3 +335,53 @@ class TestListedInvoices(unittest.TestCase):
             line("100.00", "transfer 48", "ACME TRADING CO LTD"), items=self.ITEMS
         )[0]
         self.assertFalse(dec.action == "auto" and dec.proposals[0].partial)
+
+
+class TestFeeWithoutReference(unittest.TestCase):
+    """A fee deducted from one invoice of a certain payer, no reference:
+    the one item the amount pays less a fee, whatever subsets of its many
+    items fall within a fee of the amount too."""
+
+    def _items(self, extra=()):
+        # a large customer: one invoice of 1000.00 and small ones, many of
+        # whose sums fall within 3.5 % above 970.00
+        amounts = ["1000.00", "310.00", "322.00", "333.00", "345.00", "351.00"]
+        amounts += list(extra)
+        return [
+            item(i, 10, amount, f"INV/2026/{i:05d}", "Acme Trading Ltd")
+            for i, amount in enumerate(amounts, start=1)
+        ]
+
+    def test_one_invoice_less_a_fee(self):
+        dec = decide(
+            line("970.00", "TRANSFER", "ACME TRADING LTD"), items=self._items()
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+        self.assertEqual(dec.proposals[0].fee_amount, D("30.00"))
+
+    def test_two_invoices_within_a_fee_stay_suggestions(self):
+        items = self._items(extra=["990.00"])
+        dec = decide(line("970.00", "TRANSFER", "ACME TRADING LTD"), items=items)[0]
+        self.assertEqual(dec.action, "suggest")
+
+    def test_an_exact_subset_is_no_fee(self):
+        # 310.00 + 333.00 + 327.00 = 970.00 exactly: the grouped payment
+        items = self._items(extra=["327.00"])
+        dec = decide(line("970.00", "TRANSFER", "ACME TRADING LTD"), items=items)[0]
+        self.assertNotEqual(dec.action == "auto" and dec.proposals[0].item_ids, (1,))
+
+    def test_a_document_cited_is_no_fee(self):
+        # an advance citing its proforma: the amount alone does not choose
+        dec = decide(
+            line("970.00", "PI-2026-118", "ACME TRADING LTD"), items=self._items()
+        )[0]
+        self.assertNotEqual(dec.action, "auto")
+
+    def test_a_payer_not_certain_is_suggested(self):
+        items = self._items() + [
+            item(9, 11, "985.00", "INV/2026/00009", "Acme Trading GmbH")
+        ]
+        # namesakes whose items both explain the amount less a fee
+        dec = decide(line("970.00", "TRANSFER", "ACME TRADING"), items=items)[0]
+        self.assertNotEqual(dec.action, "auto")
