@@ -74,7 +74,8 @@ _AGENT_RE = re.compile(
     r"|代付款?\s*[:：]?\s*|代缴\s*[:：]?\s*|代汇\s*[:：]?\s*|委托付款\s*[:：]?\s*",
     re.IGNORECASE,
 )
-_CJK_AGENT_RE = re.compile(r"^(?P<agent>.+?)代(?P<principal>.+?)(?:支付|付款|汇款|付)$")
+# 'A代B付款' in the payer name, '代B付款' in the memo (the agent is the payer)
+_CJK_AGENT_RE = re.compile(r"^(?P<agent>.*?)代(?P<principal>.+?)(?:支付|付款|汇款|付)$")
 _NAME_END_RE = re.compile(
     r"\s(?=\S*\d)|[,;/|]|\s(?=(?:inv|invoice|ref|reference|order|payment|pmt|"
     r"re|for)\b)|货款|发票|付款",

@@ -121,6 +121,15 @@ class TestAgents(unittest.TestCase):
         )
         self.assertEqual(found, ["PAYPRO AGENCY", "NORDIC FOODS"])
         self.assertEqual(names.payer_names("ACME", "Payment INV 2026/1"), ["ACME"])
+        # the agent printed as payer, '代B付款' in the memo
+        self.assertEqual(
+            names.payer_names("张伟", "代华达科技付款"), ["张伟", "华达科技"]
+        )
+        self.assertEqual(
+            names.payer_names("张伟", "代PIERRE DUBOIS付款"), ["张伟", "PIERRE DUBOIS"]
+        )
+        # 代发工资 (payroll paid by the bank) names no principal
+        self.assertEqual(names.payer_names("BANK", "代发工资"), ["BANK"])
 
 
 class TestNameIndex(unittest.TestCase):
