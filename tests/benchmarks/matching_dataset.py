@@ -11,7 +11,8 @@ lines with the mess met in real statements:
   names without city or 有限公司, missing names; and (``printed_names``)
   as banks print them: city in brackets, 集团, pinyin and English forms,
   cut at the field width (18, 20, 35, 40 characters), agents paying on
-  behalf of the customer (代付, OBO);
+  behalf of the customer (代付, OBO), European names with umlauts and
+  accents in SEPA's character set (Müller -> MUELLER, Société -> SOCIETE);
 * payments without reference (name + amount, or known payer account),
   fees deducted by banks or gateways, grouped payments for several
   invoices, partial payments, refunds of credit notes;
@@ -43,7 +44,8 @@ CURRENCIES = ("EUR", "USD", "CNY")
 WEST_WORDS = (
     "Acme Global Nordic Alpine Atlas Blue River Summit Pioneer Golden Union "
     "Vertex Orion Delta Harbor Maple Silver Eagle Crown Falcon Prime Metro "
-    "Coastal Northern Southern Royal Apex Zenith Liberty Sterling Lotus Cedar"
+    "Coastal Northern Southern Royal Apex Zenith Liberty Sterling Lotus Cedar "
+    "Müller Nordström Société Générale Zürich Crème Böhm Åkesson"
 ).split()
 WEST_TRADES = (
     "Trading Logistics Foods Textiles Systems Electronics Furniture Motors "
@@ -478,8 +480,21 @@ def _printed_name(rng, partner):
         upper[:18],
         f"{rng.choice(AGENTS)} {upper}"[:40],
         name.lower(),
+        _sepa(rng, name)[:70],
     )
     return forms[int(roll * len(forms))]
+
+
+SEPA_LETTERS = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "AE", "Ö": "OE"}
+SEPA_LETTERS.update({"Ü": "UE", "é": "e", "è": "e", "É": "E", "å": "a", "Å": "A"})
+
+
+def _sepa(rng, name):
+    """A name in SEPA's character set: umlauts written out, accents lost,
+    '&' as '+' or 'AND', often upper case."""
+    text = "".join(SEPA_LETTERS.get(c, c) for c in name)
+    text = text.replace("&", rng.choice(("+", "AND")))
+    return text.upper() if rng.random() < 0.6 else text
 
 
 def _print_names(rng, lines, items, pmap, truth):
