@@ -125,8 +125,23 @@ class NameForm:
     cjk: bool
 
 
+# German letters as SEPA's character set writes them (ü -> ue ...); other
+# accented letters lose their accent (é -> e).  A partner name with umlauts
+# is also known without them (Nordström: NORDSTROEM and NORDSTROM).
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_UMLAUTS_BARE = str.maketrans(
+    {"ä": "a", "ö": "o", "ü": "u", "Ä": "A", "Ö": "O", "Ü": "U"}
+)
+
+
 def _fold(text):
     text = unicodedata.normalize("NFKC", text or "").casefold()
+    if not text.isascii():
+        text = text.translate(_UMLAUTS)
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = unicodedata.normalize(
+            "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+        )
     return text.replace(".", "").replace("'", "").replace("’", "")
 
 
@@ -262,6 +277,9 @@ def partner_forms(raw):
     if not form.core:
         return ()
     forms = [form]
+    bare = raw.translate(_UMLAUTS_BARE)
+    if bare != raw:
+        forms.append(name_form(bare))
     if form.cjk:
         brand, trades = _trade_split(form.core)
         brand_py = "".join(pinyin(brand))

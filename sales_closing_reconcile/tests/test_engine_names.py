@@ -103,6 +103,22 @@ class TestLatinNames(unittest.TestCase):
         self.assertLess(sim("Acme Trading GmbH", "Acme Logistics"), 0.6)
 
 
+class TestSepaCharacters(unittest.TestCase):
+    def test_umlauts_and_accents_as_sepa_prints_them(self):
+        for partner, printed in (
+            ("Müller & Söhne Maschinenbau GmbH", "MUELLER + SOEHNE MASCHINENBAU GMBH"),
+            ("Müller & Söhne Maschinenbau GmbH", "MUELLER AND SOEHNE MASCHINENBAU"),
+            ("Nordström Logistik AB", "NORDSTROEM LOGISTIK AB"),
+            ("Nordström Logistik AB", "NORDSTROM LOGISTIK AB"),
+            ("Société Générale d'Électronique SARL", "SOCIETE GENERALE D ELECTRONIQUE"),
+        ):
+            self.assertGreaterEqual(sim(partner, printed), 0.95, printed)
+        self.assertLess(sim("Müller Maschinenbau GmbH", "MOLLER MASCHINENBAU"), 0.9)
+
+    def test_chinese_names_untouched(self):
+        self.assertEqual(sim(HUADA, "上海华达科技有限公司"), 1.0)
+
+
 class TestAgents(unittest.TestCase):
     def test_principal_named_after_the_marker(self):
         cases = {
