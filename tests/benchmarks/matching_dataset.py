@@ -25,7 +25,8 @@ lines with the mess met in real statements:
   reference; several invoices cited the ways banks print a list: comma,
   slash, plus, 、 or spaces between full references, a compact form
   (``INV/2026/00042/43/47``, ``inv 42, 43, 47``), a list cut at the
-  memo's field width (the last references lost or half printed);
+  memo's field width (the last references lost or half printed), some
+  net of a bank fee;
 * deliberate ambiguity: a customer with two open invoices of the same
   amount paid without reference (the right answer can only be suggested);
 * payments identified by amount only (unknown payer);
@@ -595,6 +596,9 @@ def _make_line(
             if cite
             else rng.choice(("Payment invoices", "Sammelzahlung", "货款"))
         )
+        if cite and rng.random() < 0.25:
+            # a bank fee deducted from the grouped payment
+            total -= min(rng.choice((1000, 1500, 2500)), total * 3 // 100)
         line = base(first, total, label)
         if not cite and rng.random() < 0.5 and pmap[first["partner_id"]]["account"]:
             line["payer_account"] = pmap[first["partner_id"]]["account"]
@@ -715,7 +719,7 @@ def _group_label(rng, chosen):
         text = " ".join(names)
     frame = rng.choice(("{ref}", "Payment {ref}", "货款 {ref}", "pmt for {ref}"))
     label = frame.format(ref=text)
-    if rng.random() < 0.3 and len(label) > 35:
+    if rng.random() < 0.4 and len(label) > 35:
         label = label[: rng.choice((35, 40))]  # cut at the field width
     return label
 
