@@ -518,7 +518,10 @@ def _apply_context(proposals, cited, exact_identified, line, items):
     best_ids = {i for i, (score, _r) in cited.items() if score >= best_cite - 0.1}
     for prop in proposals:
         weakest = min_ref(prop)
-        if best_cite >= CITED_REF and weakest < best_cite - 0.1:
+        # the one exact explanation of a certain payer's amount holding
+        # every item cited best: a list cut at the field width
+        cut_list = prop.certain and best_ids.issubset(prop.item_ids)
+        if best_cite >= CITED_REF and weakest < best_cite - 0.1 and not cut_list:
             if not best_ids.intersection(prop.item_ids) or (
                 weakest == 0 and len(cited) > 1
             ):
@@ -666,6 +669,7 @@ def evaluate_line(line, index, config):
         best_single < config.auto_threshold and not _exact_identified(strong)
     ):
         proposals += subsets.subset_proposals(line, index, cited, config, solved)
+        proposals += subsets.cited_set_proposals(line, index, cited, config)
         if not any(_explains_exactly(p) for p in proposals) and not any(
             score >= CITED_REF for score, _r in cited.values()
         ):

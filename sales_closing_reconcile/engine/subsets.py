@@ -363,6 +363,28 @@ def wide_subset_proposals(line, index, cited, config, solved):
     return proposals
 
 
+def cited_set_proposals(line, index, cited, config):
+    """The items a label cites of one partner, together: when at least two
+    are cited (match >= CITED_REF, one >= STRONG_REF) and their sum is the
+    amount, or the amount less a fee within tolerance, the payer said which
+    invoices it paid; certain (a bank fee deducted from a listed payment
+    is found no other way among many fee-window subsets)."""
+    by_partner = defaultdict(list)
+    for item_id, (score, _r) in cited.items():
+        item = index.items[item_id]
+        if score >= CITED_REF and item.partner_id is not None:
+            by_partner[item.partner_id].append((item, score))
+    proposals = []
+    for entries in by_partner.values():
+        if len(entries) < 2 or max(score for _i, score in entries) < STRONG_REF:
+            continue
+        chosen = [it for it, _s in entries]
+        total = sum(it.cents for it in chosen)
+        if amount_relation(line, total, config)[0] in ("exact", "fee"):
+            proposals.append(score_subset(line, chosen, cited, config, True))
+    return proposals
+
+
 MAX_CREDIT_NOTES = 30  # open credit notes of a partner looked at
 
 

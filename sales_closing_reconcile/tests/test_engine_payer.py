@@ -385,3 +385,59 @@ class TestFeeWithoutReference(unittest.TestCase):
         # namesakes whose items both explain the amount less a fee
         dec = decide(line("970.00", "TRANSFER", "ACME TRADING"), items=items)[0]
         self.assertNotEqual(dec.action, "auto")
+
+
+class TestCitedSet(unittest.TestCase):
+    """The invoices a label cites, together, less a bank fee; a list cut at
+    the field width completed by the payer's one exact explanation."""
+
+    def _items(self):
+        amounts = ["4652.07", "5911.05", "3665.16", "310.00", "322.00", "333.00"]
+        amounts += ["345.00", "351.00", "1200.00", "980.00", "1010.00", "150.00"]
+        return [
+            item(i, 10, amount, f"INV/2026/{i:05d}", "Acme Trading Ltd")
+            for i, amount in enumerate(amounts, start=1)
+        ]
+
+    def test_cited_invoices_less_a_fee(self):
+        # 14228.28 less a fee of 25.00: many fee-window subsets, the label
+        # says which
+        dec = decide(
+            line("14203.28", "INV/2026/00001 INV/2026/00002 INV/2026/00003"),
+            items=self._items(),
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1, 2, 3))
+        self.assertEqual(dec.proposals[0].fee_amount, D("25.00"))
+
+    def test_weakly_cited_set_less_a_fee_stays_suggested(self):
+        # bare numbers only: none cited strongly
+        dec = decide(line("14203.28", "Invoices 4/5/6"), items=self._items())[0]
+        self.assertNotEqual(
+            dec.action == "auto" and dec.proposals[0].item_ids, (4, 5, 6)
+        )
+
+    def test_cited_set_short_beyond_a_fee_is_no_match(self):
+        dec = decide(
+            line("13000.00", "INV/2026/00001 INV/2026/00002 INV/2026/00003"),
+            items=self._items(),
+        )[0]
+        self.assertNotEqual(dec.action, "auto")
+
+    def test_list_cut_at_the_field_width(self):
+        # the third reference lost: the payer's one exact explanation holds
+        # both cited invoices
+        dec = decide(
+            line("14228.28", "INV/2026/00001 INV/2026/00002 INV/2", "ACME TRADING LTD"),
+            items=self._items(),
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1, 2, 3))
+
+    def test_cut_list_with_two_completions_stays_suggested(self):
+        items = [*self._items(), item(20, 10, "3665.16", "INV/2026/00020", "Acme")]
+        dec = decide(
+            line("14228.28", "INV/2026/00001 INV/2026/00002 INV/2", "ACME TRADING LTD"),
+            items=items,
+        )[0]
+        self.assertEqual(dec.action, "suggest")
