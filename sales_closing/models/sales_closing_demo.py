@@ -219,8 +219,9 @@ class SalesClosingDemo(models.AbstractModel):
         self._demo_languages()
         self._demo_translations()
         self._demo_discounts()
-        products = self._demo_products()
         admin = self.env.ref("base.user_admin")
+        # the administrator keeps the catalogue shared by the companies
+        products = self._demo_as(admin)._demo_products()
         companies = self.env["res.company"]
         for key, spec in COMPANIES.items():
             company = self._demo_company(key, spec)
@@ -231,18 +232,74 @@ class SalesClosingDemo(models.AbstractModel):
             )
             env._demo_stock(company, spec, products)
             users = env._demo_users(company, spec)
-            customers = env._demo_customers(spec, users[:2])
-            env._demo_invoice_layouts(company, key, customers)
+            customers = env._demo_as(users[0])._demo_customers(spec, users[:2])
+            env._demo_as(users[4])._demo_invoice_layouts(company, key, customers)
             env._demo_orders(company, customers, products, users, today, rng)
-            env._demo_order_to_approve(company, customers[1], products, users[0])
+            env._demo_as(users[0])._demo_order_to_approve(
+                company, customers[1], products, users[0]
+            )
             # invoicing automation: the last customer is invoiced on delivery
             # by the scheduled action, invoices posted
             company.sales_closing_invoice_post = True
             customers[-1].sales_closing_invoice_policy = "delivery"
-            env._demo_bank_lines(company, today)
+            env._demo_as(users[2])._demo_bank_lines(company, today, spec["lang"])
             env._demo_periods(company, users, today)
+        self._demo_odoo_records(companies)
         admin.write({"company_id": companies[0].id})
         return True
+
+    @api.model
+    def _demo_as(self, user):
+        """This loader acting as ``user``, with the rights of the superuser.
+
+        The demo data load as the superuser (OdooBot): each record is made in
+        the name of the demo user who would make it, so that its creator, the
+        author of its messages and who assigned its activities are that user,
+        never OdooBot.  sudo: the demo users' groups do not cover every step
+        of the demo (a salesperson validates the deliveries of its orders).
+        """
+        return self.with_user(user).sudo()
+
+    @api.model
+    def _demo_user(self, company, role):
+        """The demo user of ``company`` in ``role`` (``salesperson``,
+        ``accountant``, ``reviewer``, ``manager`` or ``auditor``).
+
+        On Odoo's own demo companies, Odoo's demo users: Marc Demo sells where
+        he works, the administrator does the rest."""
+        for spec in COMPANIES.values():
+            if spec["name"] != company.name:
+                continue
+            login = (
+                spec["salespeople"][0][0] if role == "salesperson" else spec[role][0]
+            )
+            user = self.env["res.users"].search([("login", "=", login)], limit=1)
+            if user:
+                return user
+        if role == "salesperson":
+            demo = self.env.ref("base.user_demo", raise_if_not_found=False)
+            if demo and company in demo.company_ids:
+                return demo
+        return self.env.ref("base.user_admin")
+
+    @api.model
+    def _demo_odoo_records(self, companies):
+        """Odoo's own demo invoices and orders that OdooBot sells (loaded
+        without a salesperson) get the salesperson of their company: the
+        demo's reminders, collection cases and installment plans are built on
+        them."""
+        root = self.env.ref("base.user_root")
+        for model, field in (
+            ("account.move", "invoice_user_id"),
+            ("sale.order", "user_id"),
+        ):
+            records = self.env[model].search(
+                [(field, "=", root.id), ("company_id", "not in", companies.ids)]
+            )
+            for company in records.company_id:
+                records.filtered(lambda r, c=company: r.company_id == c).write(
+                    {field: self._demo_user(company, "salesperson").id}
+                )
 
     @api.model
     def _demo_languages(self):
@@ -459,7 +516,10 @@ class SalesClosingDemo(models.AbstractModel):
         )
 
     def _demo_orders(self, company, customers, products, users, today, rng):
+        """The orders of ``ORDER_PLAN``: each made, confirmed and delivered by
+        its salesperson, invoiced and paid by the company's accountant."""
         salespeople = users[:2]
+        accountant = self._demo_as(users[2]).env
         term_30 = self.env.ref("account.account_payment_term_30days")
         start = today.replace(day=1) - relativedelta(months=2)
         span = (today - start).days
@@ -480,14 +540,19 @@ class SalesClosingDemo(models.AbstractModel):
             ]
             if index % 3 == 0:
                 lines.append(Command.create({"product_id": products[4].id}))
-            order = self.env["sale.order"].create(
-                {
-                    "partner_id": customer.id,
-                    "user_id": salespeople[index % 2].id,
-                    "company_id": company.id,
-                    "payment_term_id": term_30.id,
-                    "order_line": lines,
-                }
+            salesperson = salespeople[index % 2]
+            order = (
+                self._demo_as(salesperson)
+                .env["sale.order"]
+                .create(
+                    {
+                        "partner_id": customer.id,
+                        "user_id": salesperson.id,
+                        "company_id": company.id,
+                        "payment_term_id": term_30.id,
+                        "order_line": lines,
+                    }
+                )
             )
             moment = datetime.combine(day, time(10, 0))
             if state != "quotation":
@@ -499,11 +564,11 @@ class SalesClosingDemo(models.AbstractModel):
             if state in ("delivered", "partial"):
                 continue
             invoice_day = day
-            invoice = order._create_invoices()
+            invoice = order.with_env(accountant)._create_invoices()
             invoice.invoice_date = invoice_day
             invoice.action_post()
             if state == "paid":
-                self.env["account.payment.register"].with_context(
+                accountant["account.payment.register"].with_context(
                     active_model="account.move", active_ids=invoice.ids
                 ).create(
                     {"payment_date": min(today, invoice_day + timedelta(days=12))}
@@ -521,7 +586,12 @@ class SalesClosingDemo(models.AbstractModel):
             picking._action_done()
             picking.date_done = moment + timedelta(days=2)
 
-    def _demo_bank_lines(self, company, today):
+    def _demo_bank_lines(self, company, today, lang="en_US"):
+        """A bank line paying each posted invoice, a fee, the salaries and
+        a transfer nobody can place, labelled as the company's bank prints
+        them: in Chinese for the Chinese company."""
+        chinese = lang == "zh_CN"
+        salaries = today - relativedelta(days=35)
         journal = self.env["account.journal"].search(
             [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
         )
@@ -537,7 +607,11 @@ class SalesClosingDemo(models.AbstractModel):
             {
                 "journal_id": journal.id,
                 "date": min(today, invoice.invoice_date + timedelta(days=10)),
-                "payment_ref": f"Payment {invoice.name} {invoice.partner_id.name}",
+                "payment_ref": (
+                    f"货款 {invoice.name}"
+                    if chinese
+                    else f"Payment {invoice.name} {invoice.partner_id.name}"
+                ),
                 "partner_name": invoice.partner_id.name,
                 "amount": invoice.amount_total,
             }
@@ -551,9 +625,15 @@ class SalesClosingDemo(models.AbstractModel):
                 "amount": amount,
             }
             for days, label, amount in (
-                (40, "Bank fee / 手续费", -12.5),
-                (35, "Salary November", -4200.0),
-                (5, "Unknown transfer 8842", 310.0),
+                (40, "手续费" if chinese else "Bank charges", -12.5),
+                (
+                    35,
+                    f"代发工资 {salaries.year}年{salaries.month}月"
+                    if chinese
+                    else f"Salaries {salaries:%m/%Y}",
+                    -4200.0,
+                ),
+                (5, "汇入 8842" if chinese else "Transfer 8842", 310.0),
             )
         ]
         self.env["account.bank.statement.line"].create(values)
@@ -565,12 +645,15 @@ class SalesClosingDemo(models.AbstractModel):
             company, period.date_from, period.date_to, period=period
         )
         statements.action_send()
+        # the customers answer on the portal, as its controller records it:
+        # the public user, in sudo, on the statement of the access token
+        public = statements.with_user(self.env.ref("base.public_user")).sudo()
         if statements:
-            statements[0]._portal_answer("confirmed", answered_by="Demo customer")
+            public[0]._portal_answer("confirmed", answered_by="Demo customer")
         if len(statements) > 1:
             # the customer writes in its own language
             customer = statements[1].partner_id
-            statements[1]._portal_answer(
+            public[1]._portal_answer(
                 "disputed",
                 comment=self.with_context(lang=customer.lang).env._(
                     "The credit note of last month is missing."
@@ -600,30 +683,40 @@ class SalesClosingDemo(models.AbstractModel):
         order.action_confirm()
 
     def _demo_periods(self, company, users, today):
-        Period = self.env["sales.closing.period"]
+        preparer, reviewer, manager = users[2:5]
+        # the preparer opens the periods: their responsible, and so of their
+        # checks; the manager adds the company's manual task
+        Period = self._demo_as(preparer).env["sales.closing.period"]
         first = today.replace(day=1) - relativedelta(months=2)
         periods = Period.browse()
         for months in range(3):
             periods |= Period._create_for(company, first + relativedelta(months=months))
-        preparer, reviewer, manager = users[2:5]
-        # the preparer is responsible for the periods and their checks
         periods.user_id = preparer
-        review = self.env["sales.closing.check.kind"].create(
-            {
-                "name": "Review sales commissions",
-                "code": f"review_commissions_{company.id}",
-                "is_manual": True,
-                "company_id": company.id,
-                "user_id": preparer.id,
-                "reviewer_id": reviewer.id,
-            }
+        review = (
+            self._demo_as(manager)
+            .env["sales.closing.check.kind"]
+            .create(
+                {
+                    "name": "Review sales commissions",
+                    "code": f"review_commissions_{company.id}",
+                    "is_manual": True,
+                    "company_id": company.id,
+                    "user_id": preparer.id,
+                    "reviewer_id": reviewer.id,
+                }
+            )
         )
         write_in_languages(
             review, lambda env: {"name": env._("Review sales commissions")}
         )
         # texts the company's accountants type, in the company's language
         texts = self.with_context(lang=company.partner_id.lang).env
-        self._demo_statements(company, periods.sorted("date_from")[1])
+        # the checklists first: the customer statements check names who
+        # handles a disputed statement (its responsible, the preparer)
+        periods._ensure_check_lines()
+        self._demo_as(preparer)._demo_statements(
+            company, periods.sorted("date_from")[1]
+        )
         # the preparer's Run Checks: items, checks, flux and the period's
         # Last Run (running the lines alone left it empty)
         periods.with_user(preparer).action_run_checks()
@@ -637,7 +730,7 @@ class SalesClosingDemo(models.AbstractModel):
         manual.with_user(preparer).action_sign_prepare()
         manual.with_user(reviewer).action_sign_review()
         failed = oldest.check_line_ids.filtered("is_blocking_open")
-        failed.write(
+        failed.with_env(self._demo_as(manager).env).write(
             {"waiver_reason": texts._("Demo: accepted by the finance manager.")}
         )
         failed.filtered(lambda ln: ln.status == "failed").with_user(
@@ -649,6 +742,9 @@ class SalesClosingDemo(models.AbstractModel):
         )
         # the closing manager closes it (the package says who)
         oldest.with_user(manager).action_close()
+        # what they changed is computed in their name, not in the
+        # superuser's when the loading ends
+        self._demo_as(manager).env.flush_all()
         _logger.info("Sales Closing demo data loaded for %s", company.name)
 
     def _demo_invoice_layouts(self, company, key, customers):

@@ -399,6 +399,9 @@ class SalesClosingDunningLine(models.Model):
             try:
                 with self.env.cr.savepoint():
                     group._send_group(partner)
+                    # flushed in the sender's name: the savepoint flushes in
+                    # the name of the transaction's first environment
+                    self.env.flush_all()
             except Exception as error:  # noqa: BLE001 - any failure of one customer
                 _logger.warning("Reminder to %s failed: %s", partner.name, error)
                 group.write({"state": "error", "error": str(error)})
@@ -500,7 +503,10 @@ class SalesClosingDunningLine(models.Model):
             )
         now = fields.Datetime.now()
         for line in self:
-            line.invoice_id.message_post(
+            # no_new_invoice: the reminder's PDF is no document to import
+            # into the posted invoice (Odoo would try, then log as OdooBot
+            # that the invoice is not a draft)
+            line.invoice_id.with_context(no_new_invoice=True).message_post(
                 body=Markup("%s")
                 % self.env._(
                     "Payment reminder %(level)s sent to %(partner)s.",

@@ -381,6 +381,9 @@ class SalesClosingInstallmentPlanLine(models.Model):
         try:
             with self.env.cr.savepoint():
                 transaction._send_payment_request()
+                # flushed in the name of who charges: the savepoint flushes
+                # in the name of the transaction's first environment
+                self.env.flush_all()
         except Exception as error:  # noqa: BLE001 - any provider error fails this charge only
             _logger.warning(
                 "Installment charge %s failed: %s", transaction.reference, error
@@ -442,6 +445,7 @@ class SalesClosingInstallmentPlanLine(models.Model):
                         with self.env.cr.savepoint():
                             # creates the payment and reconciles it with the invoice
                             transaction._post_process()
+                            self.env.flush_all()  # see _send_charge
                     except Exception as error:  # noqa: BLE001 - Odoo's cron retries it
                         _logger.warning(
                             "Post-processing of %s failed, left to Odoo's cron: %s",

@@ -11,7 +11,6 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 
-from odoo.addons.sales_closing.models.sales_closing_demo import COMPANIES
 from odoo.addons.sales_closing.tools import write_in_languages
 
 _logger = logging.getLogger(__name__)
@@ -52,17 +51,29 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
         companies = overdue.company_id
         if not companies:
             return
-        self.env["sales.closing.dunning.level"]._create_default_levels(companies)
+        # the administrator sets the levels up
+        self._demo_as(self.env.ref("base.user_admin")).env[
+            "sales.closing.dunning.level"
+        ]._create_default_levels(companies)
         stage = self.env.ref(
             "sales_closing_payments.collection_stage_promised", raise_if_not_found=False
         )
         for company in companies:
-            cenv = (
-                self.with_company(company)
+            # the company's accountant, who owns its collection cases, runs
+            # its reminders and follows its cases up; its manager sets up the
+            # second policy
+            collector = self._demo_collection_user(company)
+            manager = self.env["sales.closing.demo"]._demo_user(company, "manager")
+            cenv, menv = (
+                self._demo_as(user)
+                .with_company(company)
                 .with_context(allowed_company_ids=company.ids, tracking_disable=True)
                 .env
+                for user in (collector, manager)
             )
-            invoices = overdue.filtered(lambda inv, c=company: inv.company_id == c)
+            invoices = overdue.filtered(
+                lambda inv, c=company: inv.company_id == c
+            ).with_env(cenv)
             worst = invoices.sorted("invoice_date_due")[:1].commercial_partner_id
             strict_customer = (
                 invoices.sorted("invoice_date_due", reverse=True).commercial_partner_id
@@ -71,7 +82,7 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
             if strict_customer:
                 strict_customer.with_company(
                     company
-                ).sales_closing_dunning_policy_id = self._demo_strict_policy(cenv)
+                ).sales_closing_dunning_policy_id = self._demo_strict_policy(menv)
             if not worst.email:
                 worst.email = "accounts@{}.example".format(
                     "".join(
@@ -82,7 +93,6 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
             long_overdue = self._demo_overdue_invoice(cenv, company, worst, today)
             if strict_customer:
                 self._demo_partly_paid_invoice(cenv, company, strict_customer, today)
-            self._demo_collection_user(company)
             run = cenv["sales.closing.dunning.run"]._plan(company, today)
             # the customers who paid (the demo bank lines of sales_closing,
             # matched later by the reconciliation addon) are not reminded
@@ -97,6 +107,7 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
             case = cenv["sales.closing.collection.case"]._escalate(company, today)
             case = case.filtered(lambda c, p=worst: c.partner_id == p)
             if not case:
+                cenv.flush_all()
                 continue
             # notes the company's accountants type, in the company's language
             texts = self.with_context(lang=company.partner_id.lang).env
@@ -128,6 +139,9 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                     },
                 ]
             )
+            # what the collector changed is computed in its name, not in the
+            # superuser's when the loading ends
+            cenv.flush_all()
             _logger.info(
                 "Demo reminders of %s: %s lines, case %s",
                 company.name,
@@ -135,19 +149,19 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 case.name,
             )
 
+    def _demo_as(self, user):
+        """This loader acting as ``user`` (see ``sales.closing.demo``)."""
+        # sudo: the demo users' groups do not cover every step of the demo;
+        # the records are made in their name, not OdooBot's
+        return self.with_user(user).sudo()
+
     def _demo_collection_user(self, company):
         """The company's demo preparer owns its collection cases (instead of
-        OdooBot, who loads the demo)."""
-        logins = [
-            spec["accountant"][0]
-            for spec in COMPANIES.values()
-            if spec["name"] == company.name
-        ]
-        user = self.env["res.users"].search([("login", "in", logins)], limit=1)
-        # Odoo's own demo companies have no demo users of ours: the admin
-        company.sales_closing_collection_user_id = user or self.env.ref(
-            "base.user_admin"
-        )
+        OdooBot, who loads the demo); on Odoo's own demo companies, which
+        have no demo users of ours, the administrator.  Returns the user."""
+        user = self.env["sales.closing.demo"]._demo_user(company, "accountant")
+        company.sales_closing_collection_user_id = user
+        return user
 
     def _demo_strict_policy(self, cenv):
         """A second policy of the company: a reminder the day after the due
@@ -221,6 +235,13 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
         )
         return invoices.filtered(lambda invoice: invoice.name in labels)
 
+    def _demo_salesperson(self, company, partner):
+        """The salesperson of ``partner`` in ``company``, else the company's."""
+        user = partner.user_id
+        if user and company in user.company_ids and not user._is_superuser():
+            return user
+        return self.env["sales.closing.demo"]._demo_user(company, "salesperson")
+
     def _demo_partly_paid_invoice(self, cenv, company, partner, today):
         """An invoice of ``partner`` due three days ago, of which a part is
         paid: its reminder lists what is left."""
@@ -229,6 +250,7 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 "move_type": "out_invoice",
                 "company_id": company.id,
                 "partner_id": partner.id,
+                "invoice_user_id": self._demo_salesperson(company, partner).id,
                 "invoice_payment_term_id": False,
                 "invoice_date": today - timedelta(days=10),
                 "invoice_date_due": today - timedelta(days=3),
@@ -268,6 +290,7 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 "move_type": "out_invoice",
                 "company_id": company.id,
                 "partner_id": partner.id,
+                "invoice_user_id": self._demo_salesperson(company, partner).id,
                 # no payment term: the customer's own would move the due date
                 "invoice_payment_term_id": False,
                 "invoice_date": max(today - timedelta(days=40), first_open),
@@ -329,8 +352,22 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
             )
             values = []
             if invoice:
-                term = term or self._demo_installment_term()
-                invoice = self._demo_plan_invoice(cenv, invoice, term, today)
+                # the administrator sets the payment term up
+                term = term or (
+                    self._demo_as(self.env.ref("base.user_admin"))
+                    ._demo_installment_term()
+                    .with_env(self.env)
+                )
+                # the invoice's salesperson makes the plan and its invoice
+                seller = invoice.invoice_user_id
+                if not seller or seller._is_superuser():
+                    seller = self._demo_salesperson(company, invoice.partner_id)
+                invoice = self._demo_plan_invoice(
+                    self._demo_as(seller).with_company(company).env,
+                    invoice,
+                    term,
+                    today,
+                )
                 values.append(
                     {
                         "company_id": company.id,
@@ -338,7 +375,7 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                         "invoice_id": invoice.id,
                         "partner_id": invoice.partner_id.id,
                         "currency_id": invoice.currency_id.id,
-                        "user_id": invoice.invoice_user_id.id,
+                        "user_id": seller.id,
                     }
                 )
             if order:
@@ -355,8 +392,16 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                         "user_id": order.user_id.id,
                     }
                 )
-            if values:
-                plans |= Plan.with_company(company).create(values)
+            for vals in values:
+                seller = self.env["res.users"].browse(vals["user_id"])
+                if not seller or seller._is_superuser():
+                    seller = self._demo_salesperson(
+                        company, self.env["res.partner"].browse(vals["partner_id"])
+                    )
+                    vals["user_id"] = seller.id
+                plans |= Plan.with_env(
+                    self._demo_as(seller).with_company(company).env
+                ).create(vals)
         self._demo_run_plans(plans, today)
         return plans
 
@@ -451,12 +496,18 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                 continue
             partner = plan.partner_id.commercial_partner_id
             state = "error" if (partner, company) in refused else "done"
-            plan.token_id = self._demo_token(providers[company], method, partner, state)
-        if declined:
-            declined.start_date = today - timedelta(days=7)
-            declined.action_compute_schedule()
-        # not a plan whose invoice was paid meanwhile
-        (plans - manual).filtered(
+            # chosen by the plan's responsible
+            plan.with_env(self._demo_as(plan.user_id).env).token_id = self._demo_token(
+                providers[company], method, partner, state
+            )
+        for plan in declined:
+            own = plan.with_env(self._demo_as(plan.user_id).env)
+            own.start_date = today - timedelta(days=7)
+            own.action_compute_schedule()
+            own.env.flush_all()
+        # not a plan whose invoice was paid meanwhile; started by its
+        # responsible
+        to_start = (plans - manual).filtered(
             lambda plan: (
                 plan.token_id
                 and (
@@ -467,12 +518,28 @@ class SalesClosingPaymentsDemo(models.AbstractModel):
                     <= 0
                 )
             )
-        ).action_start()
+        )
+        for plan in to_start:
+            started = plan.with_env(self._demo_as(plan.user_id).env)
+            started.action_start()
+            started.env.flush_all()
         # the daily cron of the last week, without its commits (the demo data
-        # loads in the transaction of the module installation)
+        # loads in the transaction of the module installation), each plan's
+        # charges in the name of its responsible (the chatter of the plans
+        # and of their invoices names who charged)
         Line = self.env["sales.closing.installment.plan.line"]
         for days_ago in range(7, -1, -1):
-            Line._charge_due_lines(today=today - timedelta(days=days_ago), commit=False)
+            day = today - timedelta(days=days_ago)
+            for user in plans.user_id:
+                lines = plans.filtered(lambda plan, u=user: plan.user_id == u).line_ids
+                model = Line.with_env(self._demo_as(user).env).with_context(
+                    sales_closing_charge_date=day
+                )
+                model._sync_processing_lines(commit=False)
+                model._lock_due_lines(day, 200, ids=lines.ids)._charge_locked(
+                    commit=False
+                )
+                model.env.flush_all()
         _logger.info(
             "Demo installment plans: %s running, %s done, %s paid and %s failed "
             "installments",

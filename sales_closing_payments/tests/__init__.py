@@ -23,3 +23,4 @@ from . import test_i18n_records
 from . import test_currency_totals_lists
 from . import test_zh_cn_screens
 from . import test_lost_answers
+from . import test_demo_users
