@@ -438,13 +438,14 @@ def _decide(line_id, proposals, config, noise=False):
         return Decision(line_id, "suggest", top)
     if best.partial:
         # the label named this item; rivals are what explains the amount
-        # otherwise: a cited item, or an exact or certain explanation
+        # otherwise: a cited item, or an exact or certain explanation (an
+        # uncited one less a fee is a guess beside the item named)
         rivals = [
             p.score
             for p in unique[1:]
-            if p.certain
+            if any(r.startswith("ref:") for r in p.reasons)
             or _explains_exactly(p)
-            or any(r.startswith("ref:") for r in p.reasons)
+            or (p.certain and "amount:fee" not in p.reasons)
         ]
         auto = (
             config.auto_partial

@@ -176,6 +176,25 @@ class TestPartialPayments(unittest.TestCase):
         self.assertEqual(best.fee_amount, D(0))  # never a fee: the rest stays open
         self.assertIn("amount:partial", best.reasons)
 
+    def test_an_uncited_fee_subset_is_no_rival(self):
+        # 500.00: INV/2026/00101 cited; 300.00 + 215.00 less a fee of 15.00
+        # is the payer's one fee-deducted explanation, but nobody cited them
+        items = [*self.ITEMS, item(4, 10, "215.00", "INV/2026/00104", "ACME")]
+        dec = decide(
+            line("500.00", "INV/2026/00101 partial", "ACME TRADING CO LTD"),
+            items=items,
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+        self.assertTrue(dec.proposals[0].partial)
+        # an uncited item of exactly the amount still is a rival
+        items.append(item(5, 10, "500.00", "INV/2026/00105", "ACME"))
+        dec = decide(
+            line("500.00", "INV/2026/00101 partial", "ACME TRADING CO LTD"),
+            items=items,
+        )[0]
+        self.assertEqual(dec.action, "suggest")
+
     def test_switched_off(self):
         config = matching.MatchConfig(auto_partial=False)
         dec = decide(line("500.00", "INV/2026/00101"), items=self.ITEMS, config=config)[
