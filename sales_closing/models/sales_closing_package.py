@@ -10,6 +10,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount, format_date, format_datetime
 
+from odoo.addons.base.models.ir_qweb import QWebException
+
 from ..engine import aging as aging_engine
 from ..engine import package as package_engine
 from ..tools import check_workflow_write, safe_text, selection_labels
@@ -93,6 +95,13 @@ class SalesClosingPackage(models.Model):
     )
     version = fields.Integer(required=True, readonly=True, default=1)
     snapshot = fields.Text(readonly=True, help="Canonical JSON of the figures.")
+    snapshot_html = fields.Html(
+        string="Figures",
+        compute="_compute_snapshot_html",
+        sanitize=False,
+        help="The figures of the snapshot as the PDF prints them: headings, "
+        "customers and amounts in the package's currency, in your language.",
+    )
     snapshot_hash = fields.Char(
         string="Snapshot SHA-256",
         readonly=True,
@@ -401,6 +410,30 @@ class SalesClosingPackage(models.Model):
     def _snapshot_data(self):
         self.ensure_one()
         return json.loads(self.snapshot or "{}")
+
+    @api.depends("snapshot")
+    @api.depends_context("lang")
+    def _compute_snapshot_html(self):
+        """The snapshot's figures rendered by the PDF's template: the stored
+        JSON, which the hashes cover, is only read."""
+        for package in self:
+            if not package.snapshot:
+                package.snapshot_html = False
+                continue
+            try:
+                values = package._report_values()
+                html = self.env["ir.qweb"]._render(
+                    "sales_closing.report_closing_package_figures",
+                    {"o": package, "values": values},
+                )
+            except (QWebException, ValueError, KeyError, TypeError, AttributeError):
+                # a snapshot altered in the database (Verify says so): the
+                # JSON stays readable on the Hashes tab
+                html = Markup('<p class="text-danger">%s</p>') % self.env._(
+                    "The snapshot cannot be read as figures; its JSON is on "
+                    "the Hashes tab."
+                )
+            package.snapshot_html = html
 
     @api.model
     def _diff_html(self, changes):

@@ -169,3 +169,62 @@ class TestClosingPackageReport(SalesClosingCase):
         self.assertNotIn(">Salesperson</th>", html)
         # a customer's own name is kept
         self.assertIn("Nowhere Customer", html)
+
+    def test_snapshot_tab_reads_as_figures(self):
+        """The form's Snapshot tab shows the figures as the PDF prints them
+        (headings, names, amounts in the currency), not the JSON; the JSON the
+        hashes cover is unchanged."""
+        package = self._close(self.period, self.manager)
+        stored = package.snapshot
+        currency = self.company.currency_id
+        html = str(package.with_user(self.manager).snapshot_html)
+        for text in (
+            "Invoicing and Cash",
+            "Open Receivables at",
+            "Closed by",
+            "Manager Mei",
+            "Nowhere Customer",
+            format_amount(self.env, 12345.0, currency),
+            format_amount(self.env, 2500.0, currency),
+        ):
+            self.assertIn(text, html)
+        # no JSON: no braces, keys or bare amounts
+        for raw in ("{", '"sales"', "by_customer", "12345.00", "closed_at"):
+            self.assertNotIn(raw, html)
+        self.assertEqual(package.snapshot, stored)
+        package.action_verify()
+        self.assertEqual(package.verify_state, "ok")
+        # the tab shows the figures; the JSON stays on the Hashes tab
+        arch = self.env["sales.closing.package"].get_view(view_type="form")["arch"]
+        self.assertIn('<page string="Snapshot" name="snapshot">', arch)
+        page = arch.split('name="snapshot">', 1)[1].split("</page>", 1)[0]
+        self.assertIn('name="snapshot_html"', page)
+        self.assertNotIn('name="snapshot"', page)
+
+    def test_snapshot_tab_in_the_reader_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "sales_closing")]
+        )._update_translations("zh_CN")
+        package = self._close(self.period, self.manager)
+        html = str(package.with_context(lang="zh_CN").snapshot_html)
+        self.assertIn("开票与收款", html)
+        self.assertIn("结账人", html)
+        self.assertNotIn("Invoicing and Cash", html)
+        self.assertIn(
+            format_amount(
+                self.env(context={"lang": "zh_CN"}), 12345.0, self.company.currency_id
+            ),
+            html,
+        )
+
+    def test_snapshot_tab_of_an_altered_snapshot(self):
+        """A snapshot changed behind the ORM still opens: a message, no
+        error (Verify names the change)."""
+        package = self._close(self.period, self.manager)
+        self.env.cr.execute(
+            "UPDATE sales_closing_package SET snapshot = %s WHERE id = %s",
+            ['{"period": "broken"}', package.id],
+        )
+        package.invalidate_recordset(["snapshot"])
+        self.assertIn("Hashes", str(package.snapshot_html))

@@ -93,7 +93,7 @@ class TestScreens(TransactionCase):
         # a language loaded without this module's terms, as when Odoo runs
         # the demo data of the module before loading its .po
         self.env["res.lang"]._activate_lang("zh_CN")
-        view = self.env.ref("sales_closing.report_closing_package_document")
+        view = self.env.ref("sales_closing.report_closing_package_figures")
         self.env.cr.execute(
             "UPDATE ir_ui_view SET arch_db = arch_db - 'zh_CN' WHERE id = %s",
             [view.id],
