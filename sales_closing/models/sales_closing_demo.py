@@ -92,6 +92,7 @@ COMPANIES = {
         "manager": ("chen.jing", "陈静"),
         "auditor": ("liu.yang", "刘洋"),
         "lang": "zh_CN",
+        "tz": "Asia/Shanghai",
     },
     "eu": {
         "name": "Closing Europe GmbH",
@@ -163,6 +164,7 @@ COMPANIES = {
         "manager": ("sophie.wagner", "Sophie Wagner"),
         "auditor": ("thomas.klein", "Thomas Klein"),
         "lang": "en_US",
+        "tz": "Europe/Berlin",
     },
 }
 
@@ -362,7 +364,9 @@ class SalesClosingDemo(models.AbstractModel):
                 "account_use_credit_limit": True,
             }
         )
-        company.partner_id.lang = self._demo_lang(spec["lang"])
+        company.partner_id.write(
+            {"lang": self._demo_lang(spec["lang"]), "tz": spec["tz"]}
+        )
         installed = self.env["ir.module.module"].search(
             [("name", "=", "l10n_cn"), ("state", "in", ("installed", "to install"))]
         )
@@ -477,6 +481,9 @@ class SalesClosingDemo(models.AbstractModel):
                         "password": login,
                         "email": f"{login}@example.com",
                         "lang": self._demo_lang(spec["lang"]),
+                        # where they work: the times they read (the closing
+                        # package says when it was closed) are local
+                        "tz": spec["tz"],
                         "company_id": company.id,
                         "company_ids": [Command.set(company.ids)],
                         "groups_id": [Command.link(groups[role].id)],

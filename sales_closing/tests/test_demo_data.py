@@ -31,6 +31,8 @@ class TestDemoData(TransactionCase):
         self.assertEqual(self.env.ref("base.user_admin").lang, "en_US")
         users = self.Demo._demo_users(self.company, COMPANIES["cn"])
         self.assertEqual(set(users.mapped("lang")), {"zh_CN"})
+        # Shanghai time, not UTC
+        self.assertEqual(set(users.mapped("tz")), {"Asia/Shanghai"})
         groups = [
             "sales_closing.group_closing_user",
             "sales_closing.group_closing_user",

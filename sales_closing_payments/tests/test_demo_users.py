@@ -117,6 +117,8 @@ class TestDemoUsers(TransactionCase):
         for package in packages:
             closed_by = package._snapshot_data()["meta"]["closed_by"]
             self.assertIn(closed_by, managers)
+            # when, in the manager's time zone
+            self.assertNotIn("(UTC)", package._report_values()["closed_at"])
 
     def test_each_user_responsible_of_their_own(self):
         """Checks and periods of the preparer, cases of the accountant who
