@@ -329,7 +329,7 @@ class SalesClosingInstallmentPlanLine(models.Model):
             amount = line.amount
             if line.move_line_id:
                 # paid on the portal or by transfer meanwhile: charge what is left
-                amount = min(amount, abs(line.move_line_id.amount_residual_currency))
+                amount = min(amount, line._left_on_payment_terms())
             if invoice:
                 amount = min(amount, invoice.amount_residual)
                 if line.currency_id.compare_amounts(amount, 0) <= 0:
@@ -373,6 +373,38 @@ class SalesClosingInstallmentPlanLine(models.Model):
             prepared |= line
         self.plan_id._check_done()
         return prepared
+
+    def _left_on_payment_terms(self):
+        """What this line may still charge of its invoice's payment term lines.
+
+        Odoo reconciles a payment of the invoice (the charge of another
+        installment, a transfer, the portal) with the earliest open term line,
+        not with the line it was meant for: installment 2 charged while
+        installment 1 waits for its retry pays installment 1's term line. So
+        the term lines are taken together: what is still open on those of the
+        plan, less the confirmed charges not reconciled yet and the later
+        installments still to charge, is left for this one (found by the
+        fault-injection run: installment 1 was marked paid at its retry, never
+        charged).
+        """
+        self.ensure_one()
+        lines = self.plan_id.line_ids
+        later = lines.filtered(
+            lambda line: (line.sequence, line.id) > (self.sequence, self.id)
+        )
+        still_open = sum(
+            abs(move_line.amount_residual_currency) for move_line in lines.move_line_id
+        )
+        # sudo: the transactions of the plan's charges (see _prepare_charges)
+        unreconciled = sum(
+            tx.amount
+            for tx in lines.transaction_ids.sudo()
+            if tx.state == "done" and not tx.payment_id
+        )
+        reserved = sum(
+            line.amount for line in later if line.state not in ("paid", "cancelled")
+        )
+        return max(0.0, self.currency_id.round(still_open - unreconciled - reserved))
 
     def _send_charge(self):
         """Send the payment request of the line's transaction and apply its result."""

@@ -228,3 +228,30 @@ class TestChargeAnswerLost(LostAnswerMixin, InstallmentCommon, TransactionCase):
         self.assertEqual(line.state, "paid")
         self.assertEqual(len(line.transaction_ids), 2)
         self.assertEqual(len(self.sent), 2)
+
+    def test_installment_retried_after_a_later_one_is_charged(self):
+        """Both installments due; the first one's charge never reached the
+        provider (retried later), the second is charged: Odoo reconciles its
+        payment with the earliest open term line, the first one's. The retry
+        of the first must still charge it (it was marked paid, never
+        charged: the invoice left half open; found by the fault-injection
+        run)."""
+        first = self._plan()
+        plan = first.plan_id
+        second = plan.line_ids[1]
+        invoice = plan.invoice_id
+        self.outcome = ours.OUTCOME_ABSENT
+        days = (second.due_date - self.today).days
+        with self.lost_answer("_send_payment_request", answered=[False, True, True]):
+            self._run(days)
+            self.assertEqual(first.state, "retrying")
+            self.assertEqual(second.state, "paid")
+            self.assertEqual(invoice.amount_residual, 100.0)
+            for retry in (1, 2, 4, 8):
+                self._run(days + retry)
+        self.assertEqual(first.state, "paid")
+        self.assertEqual(len(self.sent), 3)
+        self.assertEqual(first.transaction_id.state, "done")
+        self.assertAlmostEqual(first.transaction_id.amount, 100.0)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(plan.state, "done")
