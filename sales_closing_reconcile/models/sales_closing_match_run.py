@@ -6,7 +6,7 @@ apply disjoint slices in parallel)."""
 import logging
 import time
 
-from psycopg2 import OperationalError
+from psycopg2 import InterfaceError, OperationalError, errorcodes
 
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
@@ -22,25 +22,55 @@ _logger = logging.getLogger(__name__)
 MAX_RETRIES = 5
 RETRY_SECONDS = 2
 CHANNEL = "root.sales_closing_matching"
+# The database ended the job's session (pg_terminate_backend, a restart):
+# PostgreSQL rolled its transaction back, so the job is run again whole.
+CONNECTION_LOST = (
+    errorcodes.ADMIN_SHUTDOWN,
+    errorcodes.CRASH_SHUTDOWN,
+    errorcodes.CANNOT_CONNECT_NOW,
+)
+
+
+def retryable(error):
+    """Tell whether ``error`` of a job's transaction is worth another
+    attempt: a concurrency error, or the session lost (an error without a
+    PostgreSQL code is the client's: the connection closed under it)."""
+    if isinstance(error, InterfaceError):
+        return True
+    return (
+        error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY
+        or error.pgcode in CONNECTION_LOST
+        or error.pgcode is None
+    )
 
 
 def run_attempt(record, work, log_failure):
     """Run ``work()`` as one attempt of ``record``'s job; flush its writes.
 
-    A concurrency error (serialization failure, deadlock, lock timeout) is
-    recorded on ``record`` (``log_failure(message, final)``, in a
-    transaction of its own: this one is lost) and raised as queue_job's
+    A concurrency error (serialization failure, deadlock, lock timeout) or
+    the loss of the database session (found by the fault-injection run: a
+    ``pg_terminate_backend`` failed a slice for good, its lines never
+    matched) is recorded on ``record`` (``log_failure(message, final)``, in
+    a transaction of its own: this one is lost) and raised as queue_job's
     ``RetryableJobError``, tried again up to ``MAX_RETRIES`` attempts; any
     other error is recorded as final and raised (the job fails)."""
     try:
         result = work()
         record.env.flush_all()
         return result
-    except OperationalError as error:
-        if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+    except (OperationalError, InterfaceError) as error:
+        if not retryable(error):
             log_failure(str(error), True)
             raise
-        final = record._sales_closing_failed_attempts() + 1 >= MAX_RETRIES
+        try:
+            failed = record._sales_closing_failed_attempts()
+        except (OperationalError, InterfaceError):
+            # the session is gone: the count is read in a new one
+            with record.env.registry.cursor() as cr:
+                failed = record.with_env(
+                    record.env(cr=cr)
+                )._sales_closing_failed_attempts()
+        final = failed + 1 >= MAX_RETRIES
         log_failure(str(error), final)
         raise RetryableJobError(str(error), seconds=RETRY_SECONDS) from error
     except RetryableJobError:

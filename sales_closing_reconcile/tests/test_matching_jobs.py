@@ -292,6 +292,36 @@ class TestMatchingJobs(AccountTestInvoicingCommon):
         # a failed run lets its lines go to the next run
         self.assertTrue(self.Line._cron_sales_closing_match())
 
+    def test_lost_database_session_is_retried(self):
+        """The job's session cut (pg_terminate_backend, a database restart:
+        psycopg2 raises an error without a PostgreSQL code): PostgreSQL
+        rolled the job's transaction back, so it is tried again, not failed
+        for good (found by the fault-injection run: a slice failed at once,
+        its 2,000 lines never matched)."""
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+        lines, _split = self._competing_data()
+        runs = lines._sales_closing_start_runs(RUN_STATES, 100)
+        runs._sales_closing_plan_job()
+        part = runs.slice_ids
+        lost = OperationalError(
+            "server closed the connection unexpectedly\n"
+            "\tThis probably means the server terminated abnormally"
+        )
+        with patch.object(
+            type(self.Line), "_sales_closing_apply_plan", side_effect=lost
+        ):
+            self.assertRaisesNoRollback(
+                RetryableJobError, part._sales_closing_apply_job
+            )
+        part.invalidate_recordset()
+        self.assertEqual(part.failed_attempts, 1)
+        self.assertEqual(part.state, "pending")
+        self.assertIn("server closed the connection", part.error)
+        part._sales_closing_apply_job()
+        self.assertEqual(part.state, "done")
+        self.assertNotIn("new", lines.mapped("sales_closing_match_state"))
+
     def test_error_that_is_not_concurrency_fails_at_once(self):
         self.registry.enter_test_mode(self.cr)
         self.addCleanup(self.registry.leave_test_mode)
