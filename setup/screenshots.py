@@ -3,7 +3,10 @@
 Logs in (JSON-RPC), hands the session to Debian's headless Chromium through
 its DevTools protocol, opens each screen at 1440x900 and saves it as a
 256-colour PNG in doc/screenshots/: English as admin, Chinese as the
-Shanghai company's closing manager.  Run by ./setup/screenshots.
+Shanghai company's closing manager.  The first page of a closing package
+PDF (the report the package seals, rendered by the server) is converted with
+pdftoppm.  The English images are copied into each addon's
+static/description/ (as OCA addons show theirs).  Run by ./setup/screenshots.
 """
 
 import argparse
@@ -12,6 +15,7 @@ import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -24,9 +28,14 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "doc" / "screenshots"
 WIDTH, HEIGHT = 1440, 900
-PORT = 9333
 # (file name, action xmlid, model of the record opened or None, its domain)
 SCREENS = [
+    (
+        "dashboard",
+        "sales_closing.sales_closing_period_action_dashboard",
+        None,
+        None,
+    ),
     (
         "period",
         "sales_closing.sales_closing_period_action",
@@ -58,23 +67,75 @@ SCREENS = [
         None,
         None,
     ),
+    ("review", "sales_closing_reconcile.sales_closing_review_action", None, None),
+    (
+        "differences",
+        "sales_closing_reconcile.sales_closing_difference_action",
+        None,
+        None,
+    ),
 ]
+# What to do on a screen once it is loaded, before the shot: the review
+# screen shows a line with suggestions (the first line may have none), the
+# differences their first group.
+PREPARE = {
+    "differences": """
+        (() => {
+            const group = document.querySelector('.o_group_header');
+            if (group) { group.click(); }
+        })()
+    """,
+    "review": """
+        (() => {
+            const score = document.querySelector('.o_sc_review_line .o_sc_line_score');
+            if (score) { score.closest('tr').click(); }
+        })()
+    """,
+}
+# The closing package whose PDF is shown, per language: one of a company
+# that works in that language (a package is sealed in its company's).
+PACKAGE_DOMAINS = {
+    "en": [("company_id.partner_id.lang", "=like", "en%")],
+    "zh": [("company_id.partner_id.lang", "=", "zh_CN")],
+}
+# Images copied into each addon's static/description/ (English ones).
+DESCRIPTION = {
+    "sales_closing": ["dashboard", "period", "checklist", "package", "package-pdf"],
+    "sales_closing_payments": ["reminder-run", "collection"],
+    "sales_closing_reconcile": ["review", "bank-matching", "differences"],
+}
 # (language, login, password)
 USERS = [("en", "admin", "admin"), ("zh", "chen.jing", "chen.jing")]
 READY = """
 (() => {
     const view = document.querySelector(
         '.o_action_manager .o_form_renderer, .o_action_manager .o_list_renderer,'
-        + ' .o_action_manager .o_kanban_renderer');
+        + ' .o_action_manager .o_kanban_renderer,'
+        + ' .o_action_manager .o_sc_review .o_sc_review_line,'
+        + ' .o_action_manager .o_sc_review .o_sc_review_empty');
     return Boolean(view) && !document.querySelector('.o_loading_indicator, .o_blockUI');
 })()
 """
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def save_png(image, path):
+    """``image`` as a 256-colour PNG (a few dozen KB for a screen)."""
+    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+        path, optimize=True
+    )
 
 
 class Browser:
     """One headless Chromium tab driven through the DevTools protocol."""
 
     def __init__(self):
+        port = free_port()
         self.profile = tempfile.mkdtemp(prefix="sc-shots-")
         self.process = subprocess.Popen(
             [
@@ -84,7 +145,7 @@ class Browser:
                 "--disable-gpu",
                 "--hide-scrollbars",
                 "--lang=en-US",
-                f"--remote-debugging-port={PORT}",
+                f"--remote-debugging-port={port}",
                 f"--user-data-dir={self.profile}",
                 f"--window-size={WIDTH},{HEIGHT}",
                 "about:blank",
@@ -94,7 +155,7 @@ class Browser:
         )
         for _attempt in range(100):
             try:
-                pages = requests.get(f"http://127.0.0.1:{PORT}/json", timeout=1).json()
+                pages = requests.get(f"http://127.0.0.1:{port}/json", timeout=1).json()
                 page = next(p for p in pages if p["type"] == "page")
                 break
             except (requests.RequestException, StopIteration):
@@ -128,13 +189,16 @@ class Browser:
         )
         return result.get("result", {}).get("value")
 
-    def shot(self, url, path):
+    def shot(self, url, path, prepare=None):
         self.call("Page.navigate", url=url)
         deadline = time.time() + 60
         while not self.evaluate(READY):
             if time.time() > deadline:
                 raise RuntimeError(f"{url} did not load")
             time.sleep(0.3)
+        if prepare:
+            time.sleep(0.5)
+            self.evaluate(prepare)
         time.sleep(1.5)  # images, fonts and animations
         # a notice of the server (e.g. "this page has expired" when its
         # assets changed since the page loaded) is not part of the screen
@@ -142,10 +206,7 @@ class Browser:
             "document.querySelectorAll('.o_notification').forEach(n => n.remove())"
         )
         data = self.call("Page.captureScreenshot", format="png")["data"]
-        image = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
-        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
-            path, optimize=True
-        )
+        save_png(Image.open(io.BytesIO(base64.b64decode(data))), path)
 
     def close(self):
         self.ws.close()
@@ -165,6 +226,46 @@ def session(url, db, login, password):
     if answer.get("error") or not answer.get("result", {}).get("uid"):
         raise RuntimeError(f"{login} cannot log in to {db}: {answer.get('error')}")
     return http
+
+
+def package_pdf(http, url, package_id, path):
+    """The first page of the closing package's PDF (the report it seals,
+    rendered by the server) as a PNG: pdftoppm at 110 dpi, A4 910x1286."""
+    answer = http.get(
+        f"{url}/report/pdf/sales_closing.report_closing_package/{package_id}",
+        timeout=300,
+    )
+    if answer.status_code != 200 or not answer.content.startswith(b"%PDF"):
+        raise RuntimeError(f"no PDF for package {package_id}: {answer.status_code}")
+    with tempfile.TemporaryDirectory(prefix="sc-pdf-") as tmp:
+        pdf = Path(tmp) / "package.pdf"
+        pdf.write_bytes(answer.content)
+        subprocess.run(
+            ["pdftoppm", "-f", "1", "-l", "1", "-r", "110", "-png", "-singlefile"]
+            + [str(pdf), str(Path(tmp) / "page")],
+            check=True,
+        )
+        with Image.open(Path(tmp) / "page.png") as page:
+            save_png(page, path)
+
+
+def suggested_company(http, url):
+    """The company of a statement line with suggestions the user can see
+    (the review screen is shown in it), or None."""
+    answer = http.post(
+        f"{url}/web/dataset/call_kw",
+        json={
+            "params": {
+                "model": "account.bank.statement.line",
+                "method": "search_read",
+                "args": [[("sales_closing_match_state", "=", "suggested")]],
+                "kwargs": {"fields": ["company_id"], "limit": 1, "order": "id"},
+            }
+        },
+        timeout=60,
+    ).json()
+    rows = answer.get("result") or []
+    return rows[0]["company_id"][0] if rows else None
 
 
 def first_id(http, url, model, domain):
@@ -210,10 +311,32 @@ def main():
                 if model:
                     url += f"/{first_id(http, args.url, model, domain)}"
                 path = OUT / f"{name}-{lang}.png"
-                browser.shot(url, path)
+                company = name == "review" and suggested_company(http, args.url)
+                if company:
+                    # the review screen in a company with suggestions
+                    browser.call(
+                        "Network.setCookie",
+                        name="cids",
+                        value=str(company),
+                        url=args.url,
+                    )
+                browser.shot(url, path, PREPARE.get(name))
+                if company:
+                    browser.call("Network.deleteCookies", name="cids", url=args.url)
                 print(f"{path.relative_to(REPO)}: {path.stat().st_size // 1024} KB")
+            package = first_id(
+                http, args.url, "sales.closing.package", PACKAGE_DOMAINS[lang]
+            )
+            path = OUT / f"package-pdf-{lang}.png"
+            package_pdf(http, args.url, package, path)
+            print(f"{path.relative_to(REPO)}: {path.stat().st_size // 1024} KB")
     finally:
         browser.close()
+    for addon, names in DESCRIPTION.items():
+        for name in names:
+            target = REPO / addon / "static" / "description" / f"{name}.png"
+            shutil.copyfile(OUT / f"{name}-en.png", target)
+            print(f"{target.relative_to(REPO)}")
 
 
 if __name__ == "__main__":
