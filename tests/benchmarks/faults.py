@@ -1117,14 +1117,17 @@ class Run:
 
     def drain(self):
         """Process faults off; the scheduled actions run until nothing is
-        left. The gateway keeps its faults until every due installment was
+        left (bounded by ``--timeout`` and 2,000 rounds of about 3 s: the
+        one cron worker of the full run post-processes the payments and
+        invoices the orders for longer than the 20 minutes of the former 400
+        rounds). The gateway keeps its faults until every due installment was
         sent once (the installments' scheduled action may not have run yet
         while the processes were killed), then answers every request."""
         log("process faults off: draining")
         if not self.server.alive():
             self.start_server()
         rounds = 0
-        while self.left() > 0 and rounds < 400:
+        while self.left() > 0 and rounds < 2000:
             rounds += 1
             self.trigger()
             time.sleep(3)
