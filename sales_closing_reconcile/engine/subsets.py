@@ -365,7 +365,8 @@ def wide_subset_proposals(line, index, cited, config, solved):
 
 def cited_set_proposals(line, index, cited, config):
     """The items a label cites of one partner, together: when at least two
-    are cited (match >= CITED_REF, one >= STRONG_REF) and their sum is the
+    are cited (match >= CITED_REF, one >= STRONG_REF unless the partner is
+    a certain payer: bare invoice numbers of its own) and their sum is the
     amount, or the amount less a fee within tolerance, the payer said which
     invoices it paid; certain (a bank fee deducted from a listed payment
     is found no other way among many fee-window subsets)."""
@@ -375,8 +376,10 @@ def cited_set_proposals(line, index, cited, config):
         if score >= CITED_REF and item.partner_id is not None:
             by_partner[item.partner_id].append((item, score))
     proposals = []
-    for entries in by_partner.values():
-        if len(entries) < 2 or max(score for _i, score in entries) < STRONG_REF:
+    for pid, entries in by_partner.items():
+        if len(entries) < 2 or (
+            max(score for _i, score in entries) < STRONG_REF and pid not in line.certain
+        ):
             continue
         chosen = [it for it, _s in entries]
         total = sum(it.cents for it in chosen)

@@ -436,6 +436,17 @@ class TestCitedSet(unittest.TestCase):
             dec.action == "auto" and dec.proposals[0].item_ids, (4, 5, 6)
         )
 
+    def test_bare_numbers_of_a_certain_payer_less_a_fee(self):
+        # 310.00 + 322.00 + 333.00 = 965.00 less a fee of 15.00, cited by
+        # their numbers only, the payer printed in full
+        dec = decide(
+            line("950.00", "Invoices 4/5/6", "ACME TRADING LTD"),
+            items=self._items(),
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (4, 5, 6))
+        self.assertEqual(dec.proposals[0].fee_amount, D("15.00"))
+
     def test_cited_set_short_beyond_a_fee_is_no_match(self):
         dec = decide(
             line("13000.00", "INV/2026/00001 INV/2026/00002 INV/2026/00003"),
