@@ -497,6 +497,11 @@ class SalesClosingReview(models.AbstractModel):
             )
         score, rank, reasons = suggestion.score, suggestion.rank, suggestion.reasons
         items = suggestion.move_line_ids
+        if items.filtered("reconciled"):
+            # Another line's decision took its items since the engine
+            # suggested them (it may suggest one invoice to two lines):
+            # nothing is reconciled, the line's suggestions are renewed.
+            return self._renew(line)
         names = ", ".join(items.move_id.mapped("name"))
         suggestion.action_accept()
         self._post(
@@ -515,6 +520,18 @@ class SalesClosingReview(models.AbstractModel):
             ),
         )
         return self._result(line)
+
+    @api.model
+    def _renew(self, line):
+        """The line with the engine's suggestions of now, marked ``stale``
+        (its suggestion was out of date)."""
+        matcher = line._sales_closing_matcher()
+        matcher.sales_closing_suggestion_ids.unlink()
+        matcher.write({"sales_closing_match_state": "unmatched"})
+        self._resuggest(matcher)
+        result = self._result(line)
+        result["stale"] = True
+        return result
 
     @api.model
     def reconcile(self, line_id, item_ids, mode="partial", writeoff=None):

@@ -190,6 +190,19 @@ class TestReview(ReconcileSecurityCase):
         self.assertIn("engine score 80%", body)
         self.assertIn(self.invoice.name, body)
 
+    def test_accept_a_suggestion_another_line_took(self):
+        """The engine suggested one invoice to two lines: once the first
+        line took it, accepting the second's renews its suggestions."""
+        other = self._line(100.0, label="Payment")
+        self._suggest(other, self.items, 0.7)
+        review = self.Review.with_user(self.accountant)
+        review.accept(self.line.id)
+        result = review.accept(other.id)
+        self.assertTrue(result["stale"])
+        self.assertFalse(other.is_reconciled)
+        self.assertNotIn(self.items, other.sales_closing_suggestion_ids.move_line_ids)
+        self.assertEqual(result["state"], other.sales_closing_match_state)
+
     def test_pick_a_suggestion_by_rank(self):
         second = self._open_item(self._invoice(self.other_customer, 100.0))
         suggestion = self._suggest(self.line, second, 0.6, rank=2)

@@ -214,6 +214,11 @@ SELECTED = """
     return row ? Number(row.dataset.lineId) : null;
 })()
 """
+# the warnings on screen marked as seen before a key press
+SEEN = """
+document.querySelectorAll('.o_notification_bar.bg-warning')
+    .forEach((bar) => bar.setAttribute('data-sc-seen', '1'))
+"""
 # the text of an error dialog
 ERROR = """
 (() => {
@@ -248,8 +253,12 @@ new Promise((resolve, reject) => {
         const changed = last && last.textContent !== before;
         const idle = !document.querySelector('.o_sc_suggestion_accept[disabled]');
         const refused = document.querySelector('.modal .modal-content');
-        if (refused || (((gone && next) || changed) && idle)) {
-            const outcome = refused ? 'refused' : gone ? 'gone' : 'kept';
+        // a new warning: the suggestion was out of date, renewed instead
+        const renewed = document.querySelector(
+            '.o_notification_bar.bg-warning:not([data-sc-seen])');
+        if (refused || (renewed && idle) || (((gone && next) || changed) && idle)) {
+            const outcome = refused ? 'refused'
+                : renewed ? 'renewed' : gone ? 'gone' : 'kept';
             // a task queued in the frame's callbacks runs once it is painted
             setTimeout(() => resolve([performance.now(), outcome]), 0);
         } else if (performance.now() - started > 60000) {
@@ -321,7 +330,8 @@ def open_review(browser, url, database):
 def decide(browser, count):
     """Press Enter ``count`` times, each on the line selected then;
     [(ms, requests, outcome)] per decision (outcome: the line left the
-    list, was kept to review, or the server refused the decision), and the
+    list, was kept to review, its suggestion was out of date and renewed,
+    or the server refused the decision), and the
     page's clock when each was shown.  After a refusal the error is closed
     and the next line selected (j)."""
     results, shown = [], []
@@ -330,6 +340,7 @@ def decide(browser, count):
         if not line_id:
             break
         history = json.dumps(browser.evaluate(HISTORY))
+        browser.evaluate(SEEN)
         before = len(browser.requests)
         start = time.perf_counter()
         browser.press("Enter", "Enter", 13)
@@ -344,6 +355,10 @@ def decide(browser, count):
             print(f"line {line_id} refused: {browser.evaluate(ERROR)}", flush=True)
             browser.press("Escape", "Escape", 27)
             browser.wait_for("!document.querySelector('.modal')", 30, "the dialog")
+            browser.press("j", "KeyJ", 74)
+        elif outcome == "renewed":
+            # its suggestion was out of date: the next line selected (j)
+            print(f"line {line_id}: suggestion out of date, renewed", flush=True)
             browser.press("j", "KeyJ", 74)
     return results, shown
 
@@ -468,6 +483,7 @@ def main():
         ]
         kept = sum(1 for result in results if result[2] == "kept")
         refused = sum(1 for result in results if result[2] == "refused")
+        renewed = sum(1 for result in results if result[2] == "renewed")
         rpc = [r for r in all_requests if "/web/dataset/call_kw" in r[0]]
         paths = {}
         for url, _method in all_requests:
@@ -481,7 +497,7 @@ def main():
             f"(load average {load:.1f} when they started, "
             f"{os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} cores); "
             f"{kept} of them left their line to review (partly matched), "
-            f"{refused} refused by the server"
+            f"{refused} refused by the server, {renewed} out of date (renewed)"
         )
         print(
             f"CPU per line: Odoo {1000 * cpu[0] / n:.0f} ms, "

@@ -367,6 +367,21 @@ export class BankReview extends Component {
 
     /** A line decided: out of the list to review, next line selected. */
     done(line, result, label) {
+        if (result.stale) {
+            // its suggestion was out of date: nothing decided, new suggestions
+            const index = this.state.lines.findIndex((l) => l.id === line.id);
+            if (index >= 0) {
+                this.state.lines[index] = result;
+                this.select(index);
+            }
+            this.notification.add(
+                _t(
+                    "Its items were matched with another line meanwhile: the suggestions are renewed."
+                ),
+                { type: "warning" }
+            );
+            return;
+        }
         this.state.history.unshift({ lineId: line.id, label, line: result });
         const index = this.state.lines.findIndex((l) => l.id === line.id);
         if (this.state.filters.state !== "done" && result.state !== "suggested" && index >= 0) {
