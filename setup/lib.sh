@@ -91,7 +91,11 @@ venv_path() {
     # clones of this project on the machine; SALES_CLOSING_VENV overrides.
     if [ -n "${SALES_CLOSING_VENV:-}" ]; then echo "$SALES_CLOSING_VENV"; return; fi
     local real key
-    real="$(readlink -f "$(command -v "$BASE_PYTHON")")"
+    # the interpreter's own file, as Python reports it: the same key for a
+    # pyenv shim, the interpreter it runs and a virtual environment made
+    # from it
+    real="$("$BASE_PYTHON" -c 'import os, sys; print(os.path.realpath(getattr(sys, "_base_executable", "") or sys.executable))' 2>/dev/null)" \
+        || real="$(readlink -f "$(command -v "$BASE_PYTHON")")"
     key="$(printf '%s %s odoo-18.0' "$real" "$BASE_VERSION" | sha256sum | cut -c1-10)"
     echo "$SHARE/venv-py$BASE_VERSION-$key"
 }
