@@ -3,7 +3,7 @@ import threading
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from ..engine import invoice_layout, numerals
 from ..engine.fapiao import FapiaoError, money
@@ -432,11 +432,58 @@ class AccountMove(models.Model):
             )
         )
         if refunds:
+            refunds._sales_closing_fapiao_red_check()
             # sudo: the form is created by the posting workflow; its bureau
             # fields are set by the provider or the import only
             self.env["sales.closing.fapiao.red"].sudo().create(
                 [refund._sales_closing_fapiao_red_values() for refund in refunds]
             )
+
+    def _sales_closing_fapiao_red_check(self):
+        """A credit note may reverse part of an invoice (部分冲红): its
+        red-letter form carries the credit note's amounts.  Refused when the
+        red total exceeds what is still un-reversed of the original
+        e-fapiao: its total less the red-letter forms before (void forms
+        excepted), credit notes posted together included."""
+        # sudo: earlier forms are read to check the amount, whoever posts
+        Red = self.env["sales.closing.fapiao.red"].sudo()
+        reversed_by = {}
+        for refund in self:
+            origin = refund.reversed_entry_id
+            currency = refund.currency_id
+            if origin not in reversed_by:
+                earlier = Red.search(
+                    [
+                        ("origin_move_id", "=", origin.id),
+                        ("state", "!=", "void"),
+                    ]
+                )
+                reversed_by[origin] = -sum(
+                    form.amount_untaxed + form.amount_tax for form in earlier
+                )
+            blue_total = origin.sales_closing_fapiao_amount_total or origin.amount_total
+            left = blue_total - reversed_by[origin]
+            if currency.compare_amounts(refund.amount_total, left) > 0:
+                raise UserError(
+                    self.env._(
+                        "Credit note %(refund)s reverses %(amount)s of invoice "
+                        "%(invoice)s (e-fapiao %(number)s, total %(total)s), "
+                        "but only %(left)s of it is not yet reversed "
+                        "(%(reversed)s by earlier red-letter forms).",
+                        refund=refund.name,
+                        amount=formatLang(
+                            self.env, refund.amount_total, currency_obj=currency
+                        ),
+                        invoice=origin.name,
+                        number=origin.sales_closing_fapiao_number,
+                        total=formatLang(self.env, blue_total, currency_obj=currency),
+                        left=formatLang(self.env, left, currency_obj=currency),
+                        reversed=formatLang(
+                            self.env, reversed_by[origin], currency_obj=currency
+                        ),
+                    )
+                )
+            reversed_by[origin] += refund.amount_total
 
     def _sales_closing_fapiao_red_values(self):
         self.ensure_one()

@@ -112,6 +112,12 @@ class SalesClosingFapiaoRed(models.Model):
     company_provider = fields.Selection(
         related="company_id.sales_closing_fapiao_provider", string="Provider"
     )
+    partial = fields.Boolean(
+        string="Partial Reversal",
+        compute="_compute_partial",
+        help="The credit note reverses only part of the e-fapiao (部分冲红): "
+        "the form carries the credit note's amounts.",
+    )
     state = fields.Selection(
         [
             ("draft", "To Enter"),
@@ -146,6 +152,11 @@ class SalesClosingFapiaoRed(models.Model):
                 form.state = "pending"
             else:
                 form.state = "void"
+
+    @api.depends("amount_untaxed", "amount_tax", "origin_move_id")
+    def _compute_partial(self):
+        for form in self:
+            form.partial = bool(form.origin_move_id) and form._is_partial()
 
     @api.depends("move_id", "blue_number")
     def _compute_display_name(self):
@@ -195,19 +206,46 @@ class SalesClosingFapiaoRed(models.Model):
             {"bureau_state": "02"}
         )
 
-    def action_confirmed(self):
-        """Both parties confirmed the form on the platform."""
-        self._check_accountant()
-        self.filtered(lambda form: form.bureau_state in ("02", "03"))._set_bureau(
-            {"bureau_state": "04"}
+    def _provider_forms(self):
+        """The forms the company's API provider handles (sent to it)."""
+        return self.filtered(
+            lambda form: (
+                form.company_id.sales_closing_fapiao_provider == "nuonuo"
+                and form.provider_form_id
+            )
         )
 
-    def action_revoked(self):
-        """The seller revoked the form it entered."""
+    def action_confirmed(self):
+        """Confirm the form: with the API provider, the seller's confirmation
+        of a form the buyer entered (03 → 04) is sent to it; in the file
+        workflow, the accountant records that both parties confirmed it on
+        the platform."""
         self._check_accountant()
-        self.filtered(lambda form: not form.red_number)._set_bureau(
+        api_forms = self._provider_forms()
+        (self - api_forms).filtered(
+            lambda form: form.bureau_state in ("02", "03")
+        )._set_bureau({"bureau_state": "04"})
+        return api_forms._provider_act("confirm")
+
+    def action_rejected(self):
+        """Refuse a form the buyer entered (03 → 06 作废（购方录入销方否认）):
+        sent to the API provider, or recorded in the file workflow."""
+        self._check_accountant()
+        api_forms = self._provider_forms()
+        (self - api_forms).filtered(lambda form: form.bureau_state == "03")._set_bureau(
+            {"bureau_state": "06"}
+        )
+        return api_forms._provider_act("reject")
+
+    def action_revoked(self):
+        """The seller revoked the form it entered: sent to the API provider,
+        or recorded in the file workflow."""
+        self._check_accountant()
+        api_forms = self._provider_forms()
+        (self - api_forms).filtered(lambda form: not form.red_number)._set_bureau(
             {"bureau_state": "08"}
         )
+        return api_forms._provider_act("revoke")
 
     # API provider (Nuonuo) ---------------------------------------------
     @api.model
@@ -271,6 +309,31 @@ class SalesClosingFapiaoRed(models.Model):
                         form=form.display_name,
                     )
                 )
+            if form._is_partial() and not form.provider_form_id:
+                # Nuonuo's form without detail lines reverses the whole
+                # blue e-fapiao: a partial one is never sent without them
+                raise UserError(
+                    self.env._(
+                        "Red-letter form %(form)s reverses only part of the "
+                        "e-fapiao %(number)s: enter it on the tax platform with "
+                        "the credit note's lines and record its outcome with "
+                        "the buttons (the provider's partial form is not "
+                        "supported).",
+                        form=form.display_name,
+                        number=form.blue_number,
+                    )
+                )
+
+    def _is_partial(self):
+        """The form reverses less than the whole blue e-fapiao (部分冲红)."""
+        self.ensure_one()
+        origin = self.origin_move_id
+        blue_total = origin.sales_closing_fapiao_amount_total or origin.amount_total
+        return bool(
+            self.currency_id.compare_amounts(
+                -(self.amount_untaxed + self.amount_tax), blue_total
+            )
+        )
 
     def action_provider_submit(self):
         """Send the forms to the company's API provider, once: a form sent
@@ -329,6 +392,54 @@ class SalesClosingFapiaoRed(models.Model):
             except ProviderTimeout:
                 unanswered |= form
                 continue
+            except ProviderError as error:
+                raise form._provider_error(error) from error
+            form._provider_apply(known)
+        return unanswered._provider_unanswered()
+
+    def _provider_act(self, action):
+        """Confirm, reject or revoke the forms at the provider.  Each form
+        is queried first (the bureau's state may have moved: the buyer
+        revoked it, a click before timed out and arrived); the request is
+        sent only when the state still allows it, and a request without an
+        answer is resolved by querying, never sent again blindly."""
+        allowed = {
+            "confirm": ("03",),
+            "reject": ("03",),
+            "revoke": ("01", "02", "03", "04"),
+        }[action]
+        self._check_provider()
+        unanswered = self.browse()
+        for form in self:
+            client = form.move_id._sales_closing_fapiao_client()
+            call = {
+                "confirm": client.confirm_red_form,
+                "reject": client.reject_red_form,
+                "revoke": client.revoke_red_form,
+            }[action]
+            try:
+                known = client.query_red_form(form.provider_form_id)
+            except ProviderTimeout:
+                unanswered |= form
+                continue
+            except ProviderError as error:
+                raise form._provider_error(error) from error
+            form._provider_apply(known)
+            if form.red_number or form.bureau_state not in allowed:
+                continue
+            try:
+                known = call(form.provider_form_id)
+            except ProviderTimeout:
+                try:
+                    known = client.query_red_form(form.provider_form_id)
+                except ProviderTimeout:
+                    unanswered |= form
+                    continue
+                except ProviderError as error:
+                    raise form._provider_error(error) from error
+                if known.get("bureau_state") == form.bureau_state:
+                    # not (yet) received: queried again before any new click
+                    unanswered |= form
             except ProviderError as error:
                 raise form._provider_error(error) from error
             form._provider_apply(known)

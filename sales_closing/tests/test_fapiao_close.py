@@ -31,13 +31,21 @@ class RedSimulator(NuonuoSimulator):
         super().__init__()
         self.refuse_red = False
         self.delay_red = 0
+        self.delay_act = 0
+        self.lose_act = False
 
     def answer(self, method, payload):
         if method == nuonuo.SAVE_RED and self.refuse_red:
             return {"code": "E9999", "describe": "蓝字发票已全额红冲"}
+        acting = method in (nuonuo.CONFIRM_RED, nuonuo.REVOKE_RED)
+        if acting and self.lose_act:
+            time.sleep(self.delay_act)  # lost on the way: never received
+            return {"code": "E9999", "describe": "lost"}
         answer = super().answer(method, payload)
         if method == nuonuo.SAVE_RED and self.delay_red:
             time.sleep(self.delay_red)  # received, answered too late
+        if acting and self.delay_act:
+            time.sleep(self.delay_act)  # received, answered too late
         return answer
 
     def bureau(self, bill_id, state, red_number=None):
@@ -314,6 +322,107 @@ class TestFapiaoRedProvider(FapiaoCloseCase):
         self.assertEqual(self.calls(nuonuo.SAVE_RED), 1)
         self.assertEqual((self.form.bureau_state, self.form.state), ("02", "pending"))
 
+    def submitted(self, bureau_state=None):
+        """The form sent to the provider; the bureau moves it on."""
+        self.form.with_user(self.accountant).action_provider_submit()
+        if bureau_state:
+            self.simulator.bureau(self.form.provider_form_id, bureau_state)
+        return self.simulator.forms[self.form.provider_form_id]
+
+    def test_confirm_through_provider(self):
+        sent = self.submitted("03")  # entered by the buyer: ours to confirm
+        messages = len(self.form.message_ids)
+        self.form.with_user(self.accountant).action_confirmed()
+        self.assertEqual(self.calls(nuonuo.CONFIRM_RED), 1)
+        self.assertEqual(sent["billStatus"], "04")
+        self.assertEqual((self.form.bureau_state, self.form.state), ("04", "confirmed"))
+        self.assertGreater(len(self.form.message_ids), messages)
+        # confirmed: a second click queries and sends nothing
+        self.form.with_user(self.accountant).action_confirmed()
+        self.assertEqual(self.calls(nuonuo.CONFIRM_RED), 1)
+
+    def test_reject_through_provider(self):
+        sent = self.submitted("03")
+        self.form.with_user(self.accountant).action_rejected()
+        self.assertEqual(sent["billStatus"], "06")
+        self.assertEqual((self.form.bureau_state, self.form.state), ("06", "void"))
+        self.assertEqual(self.refund_move.sales_closing_fapiao_red_state, "void")
+
+    def test_revoke_through_provider(self):
+        sent = self.submitted()
+        self.assertEqual(self.form.bureau_state, "02")
+        messages = len(self.form.message_ids)
+        self.form.with_user(self.accountant).action_revoked()
+        self.assertEqual(self.calls(nuonuo.REVOKE_RED), 1)
+        self.assertEqual(sent["billStatus"], "08")
+        self.assertEqual((self.form.bureau_state, self.form.state), ("08", "void"))
+        self.assertGreater(len(self.form.message_ids), messages)
+
+    def test_state_moved_at_the_bureau_is_queried_first(self):
+        # the buyer revoked the form meanwhile: nothing is sent
+        self.submitted("08")
+        self.form.with_user(self.accountant).action_confirmed()
+        self.assertFalse(self.calls(nuonuo.CONFIRM_RED))
+        self.assertEqual((self.form.bureau_state, self.form.state), ("08", "void"))
+
+    def test_confirm_timeout_resolved_by_query(self):
+        self.env["ir.config_parameter"].set_param(
+            "sales_closing.fapiao_provider_timeout", "0.5"
+        )
+        self.submitted("03")
+        # received, answered too late: the query finds it confirmed
+        self.simulator.delay_act = 1.5
+        action = self.form.with_user(self.accountant).action_confirmed()
+        self.assertIs(action, True)
+        self.assertEqual(self.form.bureau_state, "04")
+        self.assertEqual(self.calls(nuonuo.CONFIRM_RED), 1)
+
+    def test_reject_lost_warns_and_is_queried_before_retry(self):
+        self.env["ir.config_parameter"].set_param(
+            "sales_closing.fapiao_provider_timeout", "0.5"
+        )
+        self.submitted("03")
+        self.simulator.lose_act = True
+        self.simulator.delay_act = 1.5
+        action = self.form.with_user(self.accountant).action_rejected()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertEqual(self.form.bureau_state, "03")
+        # the retry queries first, then sends once
+        self.simulator.lose_act = False
+        self.simulator.delay_act = 0
+        queries = self.calls(nuonuo.QUERY_RED)
+        self.form.with_user(self.accountant).action_rejected()
+        self.assertEqual(self.calls(nuonuo.QUERY_RED), queries + 2)
+        self.assertEqual(self.calls(nuonuo.CONFIRM_RED), 2)
+        self.assertEqual(self.form.bureau_state, "06")
+
+    def test_provider_refusal_of_revocation_names_the_form(self):
+        self.submitted()
+        self.simulator.lose_act = True
+        with self.assertRaises(UserError) as caught:
+            self.form.with_user(self.accountant).action_revoked()
+        self.assertIn(self.form.display_name, str(caught.exception))
+        self.assertIn("E9999", str(caught.exception))
+
+    def test_file_workflow_records_the_reported_state(self):
+        self.company.sales_closing_fapiao_provider = "file"
+        form = self.form.with_user(self.accountant)
+        form.action_entered()
+        self.assertEqual(form.bureau_state, "02")
+        form._set_bureau({"bureau_state": "03"})
+        form.action_rejected()
+        self.assertEqual((form.bureau_state, form.state), ("06", "void"))
+        self.assertFalse(
+            {nuonuo.SAVE_RED, nuonuo.QUERY_RED, nuonuo.CONFIRM_RED}
+            & set(self.simulator.calls)
+        )
+        reader = new_test_user(
+            self.env, "fp_reader2", groups="sales_closing.group_closing_user"
+        )
+        for action in ("action_confirmed", "action_rejected", "action_revoked"):
+            with self.assertRaises(AccessError):
+                getattr(self.form.with_user(reader), action)()
+
     def test_file_workflow_and_rights(self):
         reader = new_test_user(
             self.env, "fp_reader", groups="sales_closing.group_closing_user"
@@ -325,6 +434,80 @@ class TestFapiaoRedProvider(FapiaoCloseCase):
             self.form.with_user(self.accountant).action_provider_submit()
         self.assertIn("batch-issue file", str(caught.exception))
         self.assertFalse(self.calls(nuonuo.SAVE_RED))
+
+
+@tagged("post_install", "-at_install")
+class TestFapiaoPartialRed(FapiaoCloseCase):
+    """A credit note reversing part of an invoice (部分冲红)."""
+
+    def partial_refund(self, move, quantity, post=True):
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "date": date(2026, 1, 20)})
+        )
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        refund.invoice_line_ids[0].quantity = quantity
+        if post:
+            refund.action_post()
+        return refund
+
+    def test_partial_red_forms_up_to_the_fapiao_total(self):
+        blue = self.invoice(self.special, [(self.desk, 3, 100.0, 0.0, self.tax13)])
+        number = "26312000000000000401"
+        self.issue_by_import(blue, number)
+        self.assertEqual(blue.amount_total, 339.0)
+        # one desk of three: the form has the credit note's amounts
+        first = self.partial_refund(blue, 1)
+        form = first.sales_closing_fapiao_red_ids
+        self.assertEqual((form.amount_untaxed, form.amount_tax), (-100.0, -13.0))
+        self.assertTrue(form.partial)
+        self.assertEqual(form.blue_number, number)
+        # three more desks: more than the two left, refused, naming all
+        over = self.partial_refund(blue, 3, post=False)
+        with self.assertRaises(UserError) as caught:
+            over.action_post()
+        message = str(caught.exception)
+        for needle in (blue.name, number, "339.00", "226.00", "113.00"):
+            self.assertIn(needle, message)
+        self.assertEqual(over.state, "draft")
+        self.assertFalse(over.sales_closing_fapiao_red_ids)
+        # the two left: accepted, the invoice fully reversed
+        over.invoice_line_ids[0].quantity = 2
+        over.action_post()
+        self.assertEqual(over.sales_closing_fapiao_red_ids.amount_untaxed, -200.0)
+        # two desks of three: partial too (the form is less than the e-fapiao)
+        self.assertTrue(over.sales_closing_fapiao_red_ids.partial)
+        # nothing left: a further credit note is refused
+        more = self.partial_refund(blue, 1, post=False)
+        with self.assertRaises(UserError):
+            more.action_post()
+        # a void form frees its amount
+        voided = form.with_user(self.accountant)
+        voided.action_entered()
+        voided.action_revoked()
+        self.assertEqual(form.state, "void")
+        more.action_post()
+        self.assertEqual(more.sales_closing_fapiao_red_ids.amount_tax, -13.0)
+
+    def test_partial_form_not_sent_whole_to_the_provider(self):
+        simulator = RedSimulator()
+        self.addCleanup(simulator.stop)
+        self.use_nuonuo(simulator)
+        # the simulator issues 113.00: two desks at 50.00
+        blue = self.invoice(self.special, [(self.desk, 2, 50.0, 0.0, self.tax13)])
+        blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.assertEqual(blue.sales_closing_fapiao_amount_total, 113.0)
+        form = self.partial_refund(blue, 1).sales_closing_fapiao_red_ids
+        self.assertTrue(form.partial)
+        with self.assertRaises(UserError) as caught:
+            form.with_user(self.accountant).action_provider_submit()
+        self.assertIn(blue.sales_closing_fapiao_number, str(caught.exception))
+        self.assertNotIn(nuonuo.SAVE_RED, simulator.calls)
+        # entered on the platform by hand, recorded with the buttons
+        form.with_user(self.accountant).action_entered()
+        self.assertEqual(form.state, "pending")
 
 
 @tagged("post_install", "-at_install")
