@@ -431,6 +431,42 @@ class AccountMove(models.Model):
                 and not move.sudo().sales_closing_fapiao_red_ids
             )
         )
+        # a credit note reset to draft, changed and posted again: its form
+        # follows while it is not yet entered or sent
+        reposted = moves.filtered(
+            lambda move: (
+                move.move_type == "out_refund"
+                and move.sudo().sales_closing_fapiao_red_ids.filtered(
+                    lambda form: (
+                        (form.amount_untaxed, form.amount_tax)
+                        != (-move.amount_untaxed, -move.amount_tax)
+                    )
+                )
+            )
+        )
+        for refund in reposted:
+            form = refund.sudo().sales_closing_fapiao_red_ids[:1]
+            if form.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Credit note %(refund)s changed, but its red-letter "
+                        "form %(form)s is already entered or sent: revoke it "
+                        "on the platform and reverse the rest with another "
+                        "credit note.",
+                        refund=refund.name,
+                        form=form.display_name,
+                    )
+                )
+        if reposted:
+            reposted._sales_closing_fapiao_red_check()
+            for refund in reposted:
+                values = refund._sales_closing_fapiao_red_values()
+                refund.sudo().sales_closing_fapiao_red_ids[:1]._set_bureau(
+                    {
+                        "amount_untaxed": values["amount_untaxed"],
+                        "amount_tax": values["amount_tax"],
+                    }
+                )
         if refunds:
             refunds._sales_closing_fapiao_red_check()
             # sudo: the form is created by the posting workflow; its bureau
@@ -456,6 +492,7 @@ class AccountMove(models.Model):
                     [
                         ("origin_move_id", "=", origin.id),
                         ("state", "!=", "void"),
+                        ("move_id", "not in", self.ids),
                     ]
                 )
                 reversed_by[origin] = -sum(

@@ -463,8 +463,15 @@ class TestFapiaoPartialRed(FapiaoCloseCase):
         self.assertEqual((form.amount_untaxed, form.amount_tax), (-100.0, -13.0))
         self.assertTrue(form.partial)
         self.assertEqual(form.blue_number, number)
-        # three more desks: more than the two left, refused, naming all
-        over = self.partial_refund(blue, 3, post=False)
+        # reset to draft, two desks, posted again: the form (not yet
+        # entered) follows
+        first.button_draft()
+        first.invoice_line_ids[0].quantity = 2
+        first.action_post()
+        self.assertEqual(first.sales_closing_fapiao_red_ids, form)
+        self.assertEqual((form.amount_untaxed, form.amount_tax), (-200.0, -26.0))
+        # two more desks: more than the one left, refused, naming all
+        over = self.partial_refund(blue, 2, post=False)
         with self.assertRaises(UserError) as caught:
             over.action_post()
         message = str(caught.exception)
@@ -472,11 +479,10 @@ class TestFapiaoPartialRed(FapiaoCloseCase):
             self.assertIn(needle, message)
         self.assertEqual(over.state, "draft")
         self.assertFalse(over.sales_closing_fapiao_red_ids)
-        # the two left: accepted, the invoice fully reversed
-        over.invoice_line_ids[0].quantity = 2
+        # the one left: accepted, the invoice fully reversed
+        over.invoice_line_ids[0].quantity = 1
         over.action_post()
-        self.assertEqual(over.sales_closing_fapiao_red_ids.amount_untaxed, -200.0)
-        # two desks of three: partial too (the form is less than the e-fapiao)
+        self.assertEqual(over.sales_closing_fapiao_red_ids.amount_untaxed, -100.0)
         self.assertTrue(over.sales_closing_fapiao_red_ids.partial)
         # nothing left: a further credit note is refused
         more = self.partial_refund(blue, 1, post=False)
@@ -489,6 +495,13 @@ class TestFapiaoPartialRed(FapiaoCloseCase):
         self.assertEqual(form.state, "void")
         more.action_post()
         self.assertEqual(more.sales_closing_fapiao_red_ids.amount_tax, -13.0)
+        # a credit note whose form is with the bureau cannot change
+        more.sales_closing_fapiao_red_ids.with_user(self.accountant).action_entered()
+        more.button_draft()
+        more.invoice_line_ids[0].quantity = 2
+        with self.assertRaises(UserError) as caught:
+            more.action_post()
+        self.assertIn(more.name, str(caught.exception))
 
     def test_partial_form_not_sent_whole_to_the_provider(self):
         simulator = RedSimulator()
