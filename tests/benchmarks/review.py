@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import requests
 import websocket
@@ -70,6 +71,12 @@ def build(args, template, database):
     base.dataset = dataset
     drop(database)
     sh("createdb", "-T", template, database)
+    # and its files: the template's attachments (its asset bundles among
+    # them) are rows of the copy, their files in the template's filestore
+    filestore = Path(odoo.tools.config.filestore(database))
+    shutil.rmtree(filestore, ignore_errors=True)
+    if Path(odoo.tools.config.filestore(template)).is_dir():
+        shutil.copytree(odoo.tools.config.filestore(template), filestore)
     lines, items, partner_accounts, _truth = dataset.generate(
         args.seed, args.lines, args.items
     )
@@ -535,6 +542,7 @@ def main():
             browser.close()
         if not args.keep:
             drop(work)
+            shutil.rmtree(odoo.tools.config.filestore(work), ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
