@@ -16,6 +16,7 @@ from . import sales_closing_payments_demo
 from . import mail_mail
 from . import payment_provider
 from . import payment_transaction
+from . import sales_closing_gateway_request
 from . import sales_closing_payment_notification
 from . import sales_closing_installment_plan
 from . import sales_closing_installment_plan_line

@@ -711,6 +711,24 @@ class PaymentTransaction(models.Model):
                 )
             )
         keyed = tx._sales_closing_keyed(key)
+        requests = self.env["sales.closing.gateway.request"]
+        if requests._sales_closing_was_sent(key):
+            # a request of this key left before and the work that sent it was
+            # rolled back (a worker killed before the answer): ask the gateway
+            # before sending anything again
+            outcome = tx._sales_closing_query_outcome(key)
+            if outcome == OUTCOME_DONE:
+                return keyed._sales_closing_record_capture(amount, whole) or tx
+            if outcome == OUTCOME_UNKNOWN:
+                return keyed._sales_closing_record_capture(
+                    amount,
+                    whole,
+                    error=self.env._("a request sent before, its answer lost"),
+                )
+            # absent, declined or no way to ask: send it (with the same key)
+        else:
+            # mark, then call the provider: the mark is committed at once
+            requests._sales_closing_mark(key, tx, "capture", amount)
         try:
             with self.env.cr.savepoint():
                 child = keyed._send_capture_request(

@@ -142,6 +142,112 @@ class TestCaptureAnswerLost(LostAnswerMixin, CaptureCase):
         self.assertAlmostEqual(self._captures(tx).amount, 440.0)
 
 
+class WorkerKilled(Exception):
+    """The worker is killed while its request is out: no answer, no error
+    handling, the whole transaction is rolled back."""
+
+
+@tagged("post_install", "-at_install")
+class TestCaptureRequestLeftThenRolledBack(LostAnswerMixin, CaptureCase):
+    """A capture whose request left inside a delivery validation that was then
+    rolled back (the worker killed): found twice by the fault-injection run,
+    sent again under the same key without asking the gateway. The request is
+    now marked as sent in a transaction of its own before it leaves; the retry
+    asks the gateway first."""
+
+    def _killed_after_the_request_left(self, order, qty):
+        """Validate the delivery; the capture request leaves and the worker is
+        killed. Returns the key it was sent with. The mark is written in a
+        cursor of its own, committed at once; in a test it shares the test's
+        transaction and is rolled back with the rest: the recorded marks are
+        written again afterwards, as they stand in the database."""
+        Requests = self.registry["sales.closing.gateway.request"]
+        original_mark = Requests._sales_closing_mark
+        marks, keys, test = [], [], self
+
+        def mark(model, key, transaction, operation, amount):
+            marks.append((key, transaction, operation, amount))
+            return original_mark(model, key, transaction, operation, amount)
+
+        def request(tx, *args, **kwargs):
+            test.assertEqual(len(marks), 1, "marked before it leaves")
+            keys.append(tx.env.context.get("sales_closing_idempotency_key"))
+            test.sent.append(tx.reference)
+            raise WorkerKilled
+
+        with (
+            patch.object(Requests, "_sales_closing_mark", mark),
+            patch.object(DemoTransaction, "_send_capture_request", request),
+            self.assertRaises(WorkerKilled),
+            self.env.cr.savepoint(),
+        ):
+            self._deliver(order, qty)
+        self.env.invalidate_all()
+        requests = self.env["sales.closing.gateway.request"]
+        self.assertFalse(requests._sales_closing_was_sent(keys[0]), "rolled back")
+        for values in marks:  # committed by its own cursor outside tests
+            requests._sales_closing_mark(*values)
+        self.assertEqual([m[0] for m in marks], keys)
+        return keys[0]
+
+    def test_retry_asks_the_gateway_before_sending_again(self):
+        order = self._order()
+        tx = self._authorize(order, self.demo)
+        key = self._killed_after_the_request_left(order, 4)
+        self.assertFalse(tx.child_transaction_ids, "nothing recorded in Odoo")
+        self.assertEqual(len(self.sent), 1)
+        # the retried validation: the gateway had captured it
+        with self.lost_answer("_send_capture_request"):
+            self._deliver(order, 4)
+        self.assertEqual(self.asked, [key], "asked first, with the same key")
+        self.assertEqual(len(self.sent), 1, "no second capture request")
+        capture = self._captures(tx)
+        self.assertEqual(len(capture), 1)
+        self.assertAlmostEqual(capture.amount, 440.0)
+        self.assertEqual(capture.sales_closing_idempotency_key, key)
+        self.assertFalse(order.activity_ids)
+        self.assertAlmostEqual(tx.sales_closing_open_amount, 660.0)
+
+    def test_gateway_unreachable_keeps_the_capture_in_doubt(self):
+        order = self._order()
+        tx = self._authorize(order, self.demo)
+        key = self._killed_after_the_request_left(order, 4)
+        self.outcome = ours.OUTCOME_UNKNOWN
+        with self.lost_answer("_send_capture_request"):
+            self._deliver(order, 4)
+            in_doubt = tx.child_transaction_ids
+            self.assertEqual(len(in_doubt), 1)
+            self.assertEqual(in_doubt.state, "pending")
+            self.assertEqual(in_doubt.sales_closing_idempotency_key, key)
+            order._sales_closing_sync_capture()
+        self.assertEqual(len(self.sent), 1, "never sent again while in doubt")
+
+    def test_capture_the_gateway_never_got_is_sent_once_more(self):
+        order = self._order()
+        tx = self._authorize(order, self.demo)
+        key = self._killed_after_the_request_left(order, 4)
+        self.outcome = ours.OUTCOME_ABSENT
+        with self.lost_answer("_send_capture_request", answered=[True]):
+            self._deliver(order, 4)
+        self.assertEqual(self.asked, [key])
+        self.assertEqual(len(self.sent), 2, "sent again: the gateway never got it")
+        self.assertAlmostEqual(self._captures(tx).amount, 440.0)
+
+    def test_first_capture_is_marked_not_asked(self):
+        order = self._order()
+        tx = self._authorize(order, self.demo)
+        with self.lost_answer("_send_capture_request", answered=[True]):
+            self._deliver(order, 4)
+        capture = self._captures(tx)
+        self.assertFalse(self.asked, "no mark before: nothing to ask")
+        self.assertEqual(len(self.sent), 1)
+        self.assertTrue(
+            self.env["sales.closing.gateway.request"]._sales_closing_was_sent(
+                capture.sales_closing_idempotency_key
+            )
+        )
+
+
 @tagged("post_install", "-at_install")
 class TestChargeAnswerLost(LostAnswerMixin, InstallmentCommon, TransactionCase):
     @classmethod
