@@ -58,8 +58,8 @@ class SalesClosingGatewayRequest(models.Model):
         """Record that the request of ``key`` is being sent, committed at once."""
         values = {
             "key": key,
-            "ref": transaction.reference,
-            "res_id": transaction.id,
+            "ref": transaction.reference or None,
+            "res_id": transaction.id or None,
             "operation": operation,
             "amount": amount,
         }
