@@ -27,8 +27,10 @@ DECISIONS = (
 )
 
 
-@tagged("post_install", "-at_install")
-class TestReview(ReconcileSecurityCase):
+class ReviewCase(ReconcileSecurityCase):
+    """The review screen's model, the company's fee account and one user of
+    each group (sales, auditor, manager, plain) of the company."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -52,6 +54,9 @@ class TestReview(ReconcileSecurityCase):
             )
             setattr(cls, key, user)
 
+
+@tagged("post_install", "-at_install")
+class TestReview(ReviewCase):
     def setUp(self):
         super().setUp()
         self.invoice = self._invoice(self.customer, 100.0)

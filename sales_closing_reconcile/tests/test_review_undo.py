@@ -8,36 +8,13 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .test_security_controls import ReconcileSecurityCase
+from .test_review import ReviewCase
 
 
 @tagged("post_install", "-at_install")
-class TestReviewUndo(ReconcileSecurityCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Review = cls.env["sales.closing.review"]
-        cls.company.sales_closing_fee_account_id = cls.company_data[
-            "default_account_expense"
-        ]
-        users = {
-            "sales": "sales_closing.group_closing_user",
-            "auditor": "sales_closing.group_closing_auditor",
-            "manager": "sales_closing.group_closing_manager",
-            "plain": "base.group_user",
-        }
-        for key, groups in users.items():
-            user = new_test_user(
-                cls.env,
-                f"undo_{key}",
-                groups=groups,
-                company_id=cls.company.id,
-                company_ids=[Command.set(cls.company.ids)],
-            )
-            setattr(cls, key, user)
-
+class TestReviewUndo(ReviewCase):
     def setUp(self):
         super().setUp()
         self.inv_auto = self._invoice(self.customer, 700.0)
