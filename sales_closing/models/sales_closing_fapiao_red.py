@@ -290,6 +290,17 @@ class SalesClosingFapiaoRed(models.Model):
             )
         )
 
+    def _provider_ask(self, call, *args):
+        """``call(*args)`` to the provider for this form: its answer, or
+        None when it gave none in time; a refusal raised naming the form."""
+        self.ensure_one()
+        try:
+            return call(*args)
+        except ProviderTimeout:
+            return None
+        except ProviderError as error:
+            raise self._provider_error(error) from error
+
     def _check_provider(self):
         for form in self:
             if form.company_id.sales_closing_fapiao_provider != "nuonuo":
@@ -347,13 +358,10 @@ class SalesClosingFapiaoRed(models.Model):
         for form in forms:
             client = form.move_id._sales_closing_fapiao_client()
             if form.provider_form_id:
-                try:
-                    known = client.query_red_form(form.provider_form_id)
-                except ProviderTimeout:
+                known = form._provider_ask(client.query_red_form, form.provider_form_id)
+                if known is None:
                     unanswered |= form
                     continue
-                except ProviderError as error:
-                    raise form._provider_error(error) from error
                 if known.get("bureau_state"):
                     form._provider_apply(known)
                     continue
@@ -385,15 +393,13 @@ class SalesClosingFapiaoRed(models.Model):
         forms._check_provider()
         unanswered = self.browse()
         for form in forms:
-            try:
-                known = form.move_id._sales_closing_fapiao_client().query_red_form(
-                    form.provider_form_id
-                )
-            except ProviderTimeout:
+            known = form._provider_ask(
+                form.move_id._sales_closing_fapiao_client().query_red_form,
+                form.provider_form_id,
+            )
+            if known is None:
                 unanswered |= form
                 continue
-            except ProviderError as error:
-                raise form._provider_error(error) from error
             form._provider_apply(known)
         return unanswered._provider_unanswered()
 
@@ -417,26 +423,20 @@ class SalesClosingFapiaoRed(models.Model):
                 "reject": client.reject_red_form,
                 "revoke": client.revoke_red_form,
             }[action]
-            try:
-                known = client.query_red_form(form.provider_form_id)
-            except ProviderTimeout:
+            known = form._provider_ask(client.query_red_form, form.provider_form_id)
+            if known is None:
                 unanswered |= form
                 continue
-            except ProviderError as error:
-                raise form._provider_error(error) from error
             form._provider_apply(known)
             if form.red_number or form.bureau_state not in allowed:
                 continue
             try:
                 known = call(form.provider_form_id)
             except ProviderTimeout:
-                try:
-                    known = client.query_red_form(form.provider_form_id)
-                except ProviderTimeout:
+                known = form._provider_ask(client.query_red_form, form.provider_form_id)
+                if known is None:
                     unanswered |= form
                     continue
-                except ProviderError as error:
-                    raise form._provider_error(error) from error
                 if known.get("bureau_state") == form.bureau_state:
                     # not (yet) received: queried again before any new click
                     unanswered |= form
