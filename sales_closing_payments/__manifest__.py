@@ -4,7 +4,7 @@
     "name": "Sales Closing Payments",
     "summary": "Capture at delivery, installments, Alipay and WeChat Pay, "
     "reminders and collection for the sales close",
-    "version": "18.0.1.2.1",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Payment Providers",
     "website": "https://github.com/sales-closing/sales_closing",
     "author": "Sales Closing contributors",

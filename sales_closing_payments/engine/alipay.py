@@ -50,6 +50,7 @@ METHOD_PRECREATE = "alipay.trade.precreate"
 METHOD_QUERY = "alipay.trade.query"
 METHOD_REFUND = "alipay.trade.refund"
 METHOD_CLOSE = "alipay.trade.close"
+METHOD_REFUND_QUERY = "alipay.trade.fastpay.refund.query"
 
 SUCCESS_CODE = "10000"
 SIGN_TYPE = "RSA2"
@@ -291,6 +292,30 @@ def refund_biz_content(
     return content
 
 
+def refund_query_biz_content(out_request_no, out_trade_no=None, trade_no=None):
+    """Return the biz_content of ``alipay.trade.fastpay.refund.query``: the
+    refund of ``out_request_no`` on the trade."""
+    if not out_request_no:
+        raise ValueError("A refund request number (out_request_no) is required.")
+    content = _trade_reference(out_trade_no, trade_no)
+    content["out_request_no"] = out_request_no
+    return content
+
+
+def refund_query_performed(content):
+    """Tell whether the verified answer of a refund query reports the refund
+    as performed.
+
+    Alipay: the answer's code 10000 only says the query worked; the refund was
+    made when the answer carries its data (``refund_amount``) with a
+    ``refund_status`` empty or ``REFUND_SUCCESS``; no data: never refunded,
+    the refund may be sent again with the same ``out_request_no``.
+    """
+    if _is_empty(content.get("refund_amount")):
+        return False
+    return content.get("refund_status") in (None, "", "REFUND_SUCCESS")
+
+
 def close_biz_content(out_trade_no=None, trade_no=None):
     """Return the biz_content of ``alipay.trade.close``."""
     return _trade_reference(out_trade_no, trade_no)
@@ -367,6 +392,20 @@ def refund_request(
         refund_amount, out_request_no, out_trade_no, trade_no, refund_reason
     )
     return build_request(METHOD_REFUND, app_id, biz, private_key_pem, now=now)
+
+
+def refund_query_request(
+    app_id, private_key_pem, out_request_no, out_trade_no=None, trade_no=None, now=None
+):
+    """Return the signed parameters of an ``alipay.trade.fastpay.refund.query``
+    call."""
+    return build_request(
+        METHOD_REFUND_QUERY,
+        app_id,
+        refund_query_biz_content(out_request_no, out_trade_no, trade_no),
+        private_key_pem,
+        now=now,
+    )
 
 
 def close_request(app_id, private_key_pem, out_trade_no=None, trade_no=None, now=None):

@@ -238,6 +238,14 @@ def refund_body(
     return body
 
 
+def refund_query_request(out_refund_no):
+    """Return ('GET', path, '') querying a domestic refund by ``out_refund_no``
+    (WeChat Pay answers 404 RESOURCE_NOT_EXISTS for a refund it never got)."""
+    if not out_refund_no:
+        raise ValueError("out_refund_no is required to query a refund.")
+    return "GET", REFUND_PATH + "/" + quote(out_refund_no, safe=""), ""
+
+
 def refund_request(out_refund_no, refund_fen, total_fen, **options):
     """Return ('POST', path, body_text) of a domestic refund."""
     return (

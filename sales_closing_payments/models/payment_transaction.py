@@ -422,11 +422,15 @@ class PaymentTransaction(models.Model):
         self._process_notification_data(content)
         return content
 
-    def _sales_closing_query_outcome(self, key=None):
+    def _sales_closing_query_outcome(self, key=None, operation=None, request_ref=None):
         """Ask the gateway what became of a request whose answer was lost.
 
         ``key`` is the idempotency key the request was sent with (default: the
-        transaction's own). Returns ``OUTCOME_DONE`` (the gateway performed it),
+        transaction's own). ``operation`` is what the request did on this
+        transaction: a charge or capture (default), ``"refund"`` (its refund
+        number ``request_ref``: Alipay's out_request_no, WeChat Pay's
+        out_refund_no) or ``"void"`` (Alipay and WeChat Pay void a trade by
+        closing it). Returns ``OUTCOME_DONE`` (the gateway performed it),
         ``OUTCOME_ABSENT`` (it never did: safe to send again),
         ``OUTCOME_DECLINED`` (it refused it), ``OUTCOME_UNKNOWN`` (it could not
         be asked now: ask again later, never send on a guess), or None when the
@@ -436,15 +440,70 @@ class PaymentTransaction(models.Model):
         self.ensure_one()
         if self.provider_code not in CN_PROVIDERS:
             return None
+        if operation == "refund":
+            return self._sales_closing_query_refund_outcome(request_ref)
         try:
             with self.env.cr.savepoint():
                 self._sales_closing_query_gateway()
         except (UserError, ValidationError) as error:
             _logger.info("Query of %s failed: %s", self.reference, error)
             return OUTCOME_UNKNOWN
+        if operation == "void":
+            if self.state == "cancel":
+                return OUTCOME_DONE
+            if self.state in ("done", "error"):
+                return OUTCOME_DECLINED
+            return OUTCOME_ABSENT
         if self.state in ("done", "authorized"):
             return OUTCOME_DONE
         if self.state in ("cancel", "error"):
+            return OUTCOME_DECLINED
+        return OUTCOME_UNKNOWN
+
+    def _sales_closing_query_refund_outcome(self, refund_reference):
+        """Ask Alipay (``alipay.trade.fastpay.refund.query``) or WeChat Pay
+        (query by out_refund_no) about the refund ``refund_reference`` of this
+        trade; see ``_sales_closing_query_outcome``. A refund WeChat Pay is
+        still processing is ``OUTCOME_UNKNOWN``: it exists, never send it
+        again."""
+        self.ensure_one()
+        if not refund_reference:
+            return OUTCOME_UNKNOWN
+        provider = self.provider_id
+        try:
+            with self.env.cr.savepoint():
+                if self.provider_code == "alipay":
+                    params = provider._alipay_signed_params(
+                        alipay_engine.refund_query_request,
+                        refund_reference,
+                        out_trade_no=self.reference,
+                    )
+                    content = provider._alipay_call(
+                        alipay_engine.METHOD_REFUND_QUERY, params
+                    )
+                    if content.get("out_request_no") not in (None, refund_reference):
+                        return OUTCOME_UNKNOWN
+                    if alipay_engine.refund_query_performed(content):
+                        return OUTCOME_DONE
+                    return OUTCOME_ABSENT
+                status, payload = provider._wechatpay_call(
+                    wechatpay_engine.refund_query_request(refund_reference),
+                    allowed_statuses=(200, 404),
+                )
+        except (UserError, ValidationError, ValueError) as error:
+            _logger.info("Query of the refund %s failed: %s", refund_reference, error)
+            return OUTCOME_UNKNOWN
+        payload = payload or {}
+        if status == 404:
+            if payload.get("code") == "RESOURCE_NOT_EXISTS":
+                return OUTCOME_ABSENT
+            return OUTCOME_UNKNOWN
+        if payload.get("out_refund_no") != refund_reference:
+            return OUTCOME_UNKNOWN
+        refund_status = payload.get("status")
+        if refund_status == "SUCCESS":
+            return OUTCOME_DONE
+        if refund_status in ("CLOSED", "ABNORMAL"):
             return OUTCOME_DECLINED
         return OUTCOME_UNKNOWN
 
@@ -793,7 +852,13 @@ class PaymentTransaction(models.Model):
         return self
 
     def _sales_closing_void(self, amount):
-        """Void ``amount`` of this authorized transaction (all of it when whole)."""
+        """Void ``amount`` of this authorized transaction (all of it when whole).
+
+        Mark, then call the provider, as a capture: a retry that finds the
+        request of its key marked as sent but nothing recorded asks the
+        provider first; the provider cannot be asked now, nothing is sent (the
+        next sync asks again).
+        """
         self.ensure_one()
         tx = self.sudo()  # provider fields are restricted to accountants/admins
         tx._sales_closing_lock()
@@ -804,26 +869,169 @@ class PaymentTransaction(models.Model):
         if existing or tx.state != "authorized":
             return existing or tx
         whole = tx._sales_closing_is_whole(amount)
-        child = tx._sales_closing_keyed(key)._send_void_request(
-            amount_to_void=None if whole else amount
-        )
+        keyed = tx._sales_closing_keyed(key)
+        requests = self.env["sales.closing.gateway.request"]
+        if requests._sales_closing_was_sent(key):
+            # sent before, the work that sent it rolled back: ask first
+            outcome = tx._sales_closing_query_outcome(key, operation="void")
+            if outcome == OUTCOME_DONE:
+                return keyed._sales_closing_record_void(amount, whole) or tx
+            if outcome == OUTCOME_UNKNOWN:
+                raise UserError(tx._sales_closing_in_doubt_message("void"))
+            # absent, declined or no way to ask: send it (with the same key)
+        else:
+            requests._sales_closing_mark(key, tx, "void", amount)
+        try:
+            with self.env.cr.savepoint():
+                child = keyed._send_void_request(
+                    amount_to_void=None if whole else amount
+                )
+        except (UserError, ValidationError):
+            # it may have reached the provider: ask it; in doubt, the error
+            # stands and the next attempt asks again (the mark stays)
+            if tx._sales_closing_query_outcome(key, operation="void") == OUTCOME_DONE:
+                return keyed._sales_closing_record_void(amount, whole) or tx
+            raise
         return child or tx
+
+    def _sales_closing_record_void(self, amount, whole):
+        """Record the void of ``amount`` the provider performed, without
+        sending any request. Returns the partial void's child transaction."""
+        self.ensure_one()
+        message = self.env._("Voided (confirmed by the provider).")
+        if whole:
+            self._set_canceled(state_message=message)
+            return self.browse()
+        child = self._create_child_transaction(amount)
+        child._set_canceled(state_message=message)
+        return child
+
+    def _sales_closing_in_doubt_message(self, operation):
+        """The error of a request sent before whose answer was lost, when the
+        provider cannot be asked now."""
+        self.ensure_one()
+        if operation == "void":
+            return self.env._(
+                "The void of %(ref)s was sent before and its answer lost; the "
+                "provider cannot be asked now. It will be asked again; nothing is "
+                "sent meanwhile.",
+                ref=self.reference,
+            )
+        return self.env._("a request sent before, its answer lost")
 
     def _sales_closing_refund(self, amount, scope, invoices=None):
         """Refund ``amount`` of this confirmed transaction through its provider, once
-        per ``scope`` (e.g. the credit note). Returns the refund transaction."""
+        per ``scope`` (e.g. the credit note). Returns the refund transaction.
+
+        Mark, then call the provider: the refund number (the refund
+        transaction's reference, Alipay's out_request_no, WeChat Pay's
+        out_refund_no) is chosen and marked, committed, before the request
+        leaves. A retry that finds the mark but no refund recorded asks the
+        provider about that number first; performed, it is recorded, never
+        sent again; not received (or a provider Odoo cannot ask), it is sent
+        again with the same number and idempotency key.
+        """
         self.ensure_one()
         tx = self.sudo()  # provider fields are restricted to accountants/admins
         key = tx._sales_closing_operation_key("refund", amount, scope)
         existing = tx._sales_closing_find_by_key(key)
         if existing:
+            if existing.state == "pending":
+                existing._sales_closing_resolve_refunds()  # left in doubt before
             return existing
         child_values = {}
         if invoices:
             child_values["invoice_ids"] = [fields.Command.set(invoices.ids)]
-        return tx._sales_closing_keyed(key, **child_values)._send_refund_request(
-            amount_to_refund=amount
-        )
+        requests = self.env["sales.closing.gateway.request"]
+        mark = requests._sales_closing_find_mark(key)
+        if mark:
+            reference = mark["request_ref"] or tx._sales_closing_refund_reference(key)
+            keyed = tx._sales_closing_keyed(key, reference=reference, **child_values)
+            outcome = tx._sales_closing_query_outcome(
+                key, operation="refund", request_ref=reference
+            )
+            if outcome == OUTCOME_DONE:
+                return keyed._sales_closing_record_refund(amount)
+            if outcome == OUTCOME_UNKNOWN:
+                return keyed._sales_closing_record_refund(
+                    amount, error=tx._sales_closing_in_doubt_message("refund")
+                )
+            # absent, declined or no way to ask: send it (same number and key)
+        else:
+            reference = tx._sales_closing_refund_reference(key)
+            keyed = tx._sales_closing_keyed(key, reference=reference, **child_values)
+            requests._sales_closing_mark(
+                key, tx, "refund", amount, request_ref=reference
+            )
+        try:
+            with self.env.cr.savepoint():
+                return keyed._send_refund_request(amount_to_refund=amount)
+        except (UserError, ValidationError) as error:
+            outcome = tx._sales_closing_query_outcome(
+                key, operation="refund", request_ref=reference
+            )
+            if outcome == OUTCOME_DONE:
+                return keyed._sales_closing_record_refund(amount)
+            if outcome == OUTCOME_UNKNOWN:
+                return keyed._sales_closing_record_refund(amount, error=error)
+            raise
+
+    def _sales_closing_refund_reference(self, key):
+        """The reference of the next refund of this transaction (the refund
+        number sent to the gateway); never one marked for another request."""
+        self.ensure_one()
+        prefix = f"R-{self.reference}"
+        reference = self._compute_reference(self.provider_code, prefix=prefix)
+        if self.env["sales.closing.gateway.request"]._sales_closing_ref_taken(
+            reference, key
+        ):
+            # a refund of this number left and was rolled back: another one
+            reference = self._compute_reference(
+                self.provider_code, prefix=f"{prefix}-{key[:8]}"
+            )
+        return reference
+
+    def _sales_closing_record_refund(self, amount, error=None):
+        """Record the refund of ``amount`` the provider performed (or, with
+        ``error``, may have performed: pending) without sending any request.
+        Returns the refund transaction."""
+        self.ensure_one()
+        refund = self._create_child_transaction(amount, is_refund=True)
+        if error is None:
+            refund._set_done(
+                state_message=self.env._("Refunded (confirmed by the provider).")
+            )
+        else:
+            refund._set_pending(
+                state_message=self.env._(
+                    "No answer from the provider (%(error)s): it will be asked "
+                    "whether it refunded; nothing is refunded again meanwhile.",
+                    error=error,
+                )
+            )
+        return refund
+
+    def _sales_closing_resolve_refunds(self):
+        """Ask the provider about the refunds left in doubt (pending, recorded
+        under their idempotency key when the answer was lost); apply what it
+        tells."""
+        for refund in self:
+            outcome = refund.source_transaction_id._sales_closing_query_outcome(
+                refund.sales_closing_idempotency_key,
+                operation="refund",
+                request_ref=refund.reference,
+            )
+            if outcome == OUTCOME_DONE:
+                refund._set_done(
+                    state_message=self.env._("Refunded (confirmed by the provider).")
+                )
+            elif outcome in (OUTCOME_ABSENT, OUTCOME_DECLINED):
+                refund._set_error(
+                    self.env._(
+                        "The provider did not refund it: refund the customer again."
+                    )
+                )
+        return self
 
     def _sales_closing_refundable_amount(self):
         """Return what can still be refunded on this confirmed transaction."""
@@ -855,6 +1063,15 @@ class PaymentTransaction(models.Model):
                 ("operation", "not in", ("refund", "validation")),
             ]
         )._sales_closing_resolve_captures()
+        # the refunds left in doubt (an answer lost, the provider unreachable)
+        self.sudo().search(
+            [
+                ("state", "=", "pending"),
+                ("operation", "=", "refund"),
+                ("sales_closing_idempotency_key", "!=", False),
+                ("provider_code", "in", CN_PROVIDERS),
+            ]
+        )._sales_closing_resolve_refunds()
         for company in self.env["res.company"].sudo().search([]):
             days = company.sales_closing_auth_validity_days
             if days <= 0:

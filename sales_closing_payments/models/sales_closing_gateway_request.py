@@ -19,7 +19,10 @@ class SalesClosingGatewayRequest(models.Model):
     mark stays, and the retry asks the gateway what became of the key before
     sending anything again. It never touches the payment transaction's row
     (the sending transaction holds its lock): the transaction is kept by id
-    and reference, without a foreign key.
+    and reference, without a foreign key. Captures, voids, refunds and
+    installment charges are marked; a refund's mark keeps its refund number
+    (``request_ref``), which its retry asks the gateway about and sends again.
+    Marks belong to the transaction's company (a multi-company rule).
     """
 
     _name = "sales.closing.gateway.request"
@@ -30,6 +33,17 @@ class SalesClosingGatewayRequest(models.Model):
     key = fields.Char(string="Idempotency Key", required=True, readonly=True)
     transaction_ref = fields.Char(string="Transaction Reference", readonly=True)
     transaction_res_id = fields.Integer(string="Transaction ID", readonly=True)
+    request_ref = fields.Char(
+        string="Request Reference",
+        readonly=True,
+        index="btree_not_null",
+        help="The number the gateway knows the request by, when it is not the "
+        "transaction's reference: a refund's out_request_no (Alipay) or "
+        "out_refund_no (WeChat Pay).",
+    )
+    company_id = fields.Many2one(
+        "res.company", readonly=True, index=True, ondelete="cascade"
+    )
     operation = fields.Char(readonly=True)
     amount = fields.Float(readonly=True)
     create_date = fields.Datetime(
@@ -54,20 +68,29 @@ class SalesClosingGatewayRequest(models.Model):
         return not (testing or config["test_enable"] or modules.module.current_test)
 
     @api.model
-    def _sales_closing_mark(self, key, transaction, operation, amount):
-        """Record that the request of ``key`` is being sent, committed at once."""
+    def _sales_closing_mark(
+        self, key, transaction, operation, amount, request_ref=None
+    ):
+        """Record that the request of ``key`` is being sent, committed at once.
+
+        ``request_ref`` is the number the gateway knows the request by, when
+        it is not the transaction's reference (a refund's number).
+        """
         values = {
             "key": key,
             "ref": transaction.reference or None,
             "res_id": transaction.id or None,
+            "request_ref": request_ref,
+            "company_id": transaction.company_id.id or None,
             "operation": operation,
             "amount": amount,
         }
         query = """
             INSERT INTO sales_closing_gateway_request
-                   (key, transaction_ref, transaction_res_id, operation, amount,
-                    create_date)
-            VALUES (%(key)s, %(ref)s, %(res_id)s, %(operation)s, %(amount)s,
+                   (key, transaction_ref, transaction_res_id, request_ref,
+                    company_id, operation, amount, create_date)
+            VALUES (%(key)s, %(ref)s, %(res_id)s, %(request_ref)s,
+                    %(company_id)s, %(operation)s, %(amount)s,
                     now() at time zone 'utc')
             ON CONFLICT (key) DO NOTHING
         """
@@ -82,8 +105,28 @@ class SalesClosingGatewayRequest(models.Model):
     @api.model
     def _sales_closing_was_sent(self, key):
         """Tell whether a request of ``key`` was marked as sent."""
+        return bool(self._sales_closing_find_mark(key))
+
+    @api.model
+    def _sales_closing_find_mark(self, key):
+        """Return the mark of ``key`` as a dict (operation, request_ref), or
+        None when no request of ``key`` was marked as sent."""
         self.env.cr.execute(
-            "SELECT 1 FROM sales_closing_gateway_request WHERE key = %s", [key]
+            "SELECT operation, request_ref FROM sales_closing_gateway_request "
+            "WHERE key = %s",
+            [key],
+        )
+        row = self.env.cr.dictfetchone()
+        return row or None
+
+    @api.model
+    def _sales_closing_ref_taken(self, request_ref, key):
+        """Tell whether ``request_ref`` was marked for a request other than
+        ``key``'s."""
+        self.env.cr.execute(
+            "SELECT 1 FROM sales_closing_gateway_request "
+            "WHERE request_ref = %s AND key != %s LIMIT 1",
+            [request_ref, key],
         )
         return bool(self.env.cr.rowcount)
 

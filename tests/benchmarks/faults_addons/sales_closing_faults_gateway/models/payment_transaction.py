@@ -4,7 +4,7 @@
 
 Odoo's demo provider decides a payment in process, so no request of it can
 time out or be answered twice. Installed on the run's database only, this
-module sends its charges, captures and voids first to the gateway simulator of
+module sends its charges, captures, voids and refunds first to the gateway simulator of
 ``tests/benchmarks/faults.py`` (a loopback URL in the system parameter
 ``sales_closing_faults.gateway_url``), with the idempotency key our addon
 gives the request, and lets payment_demo record the result only when the
@@ -93,10 +93,23 @@ class PaymentTransaction(models.Model):
             )
         return super()._send_void_request(amount_to_void=amount_to_void)
 
-    def _sales_closing_query_outcome(self, key=None):
+    def _send_refund_request(self, amount_to_refund=None):
+        if self._faults_gateway()[0] and not self._faults_send(
+            "refund", amount_to_refund or self.amount
+        ):
+            raise ValidationError(
+                f"Demo gateway: the refund of {self.reference} was declined."
+            )
+        return super()._send_refund_request(amount_to_refund=amount_to_refund)
+
+    def _sales_closing_query_outcome(self, key=None, operation=None, request_ref=None):
+        """The simulator knows every request by its idempotency key, whatever
+        its operation."""
         url, timeout = self._faults_gateway()
         if not url:
-            return super()._sales_closing_query_outcome(key=key)
+            return super()._sales_closing_query_outcome(
+                key=key, operation=operation, request_ref=request_ref
+            )
         try:
             response = requests.get(
                 f"{url}/demo/query",
