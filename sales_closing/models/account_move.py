@@ -15,6 +15,9 @@ from ..tools import check_workflow_write, selection_labels
 _logger = logging.getLogger(__name__)
 
 SALES_CLOSING_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
+# first key of the advisory lock taken while downloading a company's
+# red-letter forms (the second is the company's id)
+FAPIAO_BUYER_FORMS_LOCK = 200020
 FAPIAO_STATES = [
     ("to_export", "To Export"),
     ("exported", "Exported"),
@@ -424,6 +427,13 @@ class AccountMove(models.Model):
         moves.filtered(lambda move: not move.sales_closing_fapiao_state).sudo().write(
             {"sales_closing_fapiao_state": "to_export"}
         )
+        moves.filtered(
+            lambda move: (
+                move.move_type == "out_refund"
+                and move.reversed_entry_id.sales_closing_fapiao_number
+                and not move.sudo().sales_closing_fapiao_red_ids
+            )
+        )._sales_closing_fapiao_red_attach()
         refunds = moves.filtered(
             lambda move: (
                 move.move_type == "out_refund"
@@ -474,6 +484,46 @@ class AccountMove(models.Model):
             self.env["sales.closing.fapiao.red"].sudo().create(
                 [refund._sales_closing_fapiao_red_values() for refund in refunds]
             )
+
+    def _sales_closing_fapiao_red_attach(self):
+        """A credit note posted for a form the buyer entered (downloaded
+        from the provider, not void) takes that form instead of a new one:
+        the form of the same invoice without a credit note whose amounts
+        are the credit note's.  A red e-fapiao the form already has is
+        linked to the credit note."""
+        # sudo: the forms are matched and linked by the posting workflow
+        Red = self.env["sales.closing.fapiao.red"].sudo()
+        for refund in self:
+            form = Red.search(
+                [
+                    ("origin_move_id", "=", refund.reversed_entry_id.id),
+                    ("move_id", "=", False),
+                    ("entered_by", "=", "buyer"),
+                    ("state", "!=", "void"),
+                ],
+                order="id",
+            ).filtered(
+                lambda form, refund=refund: (
+                    not refund.currency_id.compare_amounts(
+                        form.amount_untaxed, -refund.amount_untaxed
+                    )
+                    and not refund.currency_id.compare_amounts(
+                        form.amount_tax, -refund.amount_tax
+                    )
+                )
+            )[:1]
+            if not form:
+                continue
+            form._set_bureau({"move_id": refund.id})
+            if form.red_number and not refund.sales_closing_fapiao_number:
+                refund.sudo().write(
+                    {
+                        "sales_closing_fapiao_number": form.red_number,
+                        "sales_closing_fapiao_date": form.red_date,
+                        "sales_closing_fapiao_state": "red",
+                    }
+                )
+            refund.invalidate_recordset(["sales_closing_fapiao_red_ids"])
 
     def _sales_closing_fapiao_red_check(self):
         """A credit note may reverse part of an invoice (部分冲红): its
@@ -619,9 +669,14 @@ class AccountMove(models.Model):
 
     def _sales_closing_fapiao_client(self):
         """The company's API provider client (Nuonuo)."""
+        return self._sales_closing_fapiao_company_client(self.company_id)
+
+    @api.model
+    def _sales_closing_fapiao_company_client(self, company):
+        """The API provider client (Nuonuo) of ``company``."""
         # sudo: the credentials are readable by administrators only; the
         # client is built for the issuing workflow after its group check
-        company = self.company_id.sudo()
+        company = company.sudo()
         return NuonuoClient(
             company.sales_closing_fapiao_nuonuo_app_key or "",
             company.sales_closing_fapiao_nuonuo_app_secret or "",
@@ -778,9 +833,7 @@ class AccountMove(models.Model):
         forms.invalidate_recordset()
         for form in forms:
             try:
-                known = form.move_id._sales_closing_fapiao_client().query_red_form(
-                    form.provider_form_id
-                )
+                known = form._client().query_red_form(form.provider_form_id)
             except ProviderError as error:
                 _logger.info(
                     "Red-letter form query of %s not answered: %s",
@@ -789,6 +842,44 @@ class AccountMove(models.Model):
                 )
                 continue
             form._provider_apply(known)
+        self._sales_closing_fapiao_download_red_forms()
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return moves, forms
+
+    @api.model
+    def _sales_closing_fapiao_download_red_forms(self):
+        """Download the forms buyers entered for each company issuing
+        through its API provider (see ``sales.closing.fapiao.red``); one
+        company at a time per transaction (an advisory lock: a second run at
+        the same time skips it, nothing is recorded twice).  Returns the
+        forms created."""
+        Red = self.env["sales.closing.fapiao.red"]
+        created = Red.browse()
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .search(
+                [
+                    ("sales_closing_fapiao_enabled", "=", True),
+                    ("sales_closing_fapiao_provider", "=", "nuonuo"),
+                ]
+            )
+        )
+        for company in companies:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                    FAPIAO_BUYER_FORMS_LOCK,
+                    company.id,
+                )
+            )
+            if not self.env.cr.fetchone()[0]:
+                continue
+            try:
+                created |= Red._sales_closing_fapiao_download(company)
+            except ProviderError as error:  # timeouts included: next run
+                _logger.info(
+                    "Red-letter forms of %s not downloaded: %s", company.name, error
+                )
+        return created

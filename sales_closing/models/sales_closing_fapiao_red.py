@@ -1,7 +1,11 @@
+import logging
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
+from ..engine.fapiao.nuonuo import blue_detail_indexes
 from ..engine.fapiao.provider import ProviderError, ProviderTimeout
 from ..tools import check_workflow_write
 
@@ -38,9 +42,15 @@ WORKFLOW_FIELDS = (
     "amount_tax",
     "provider_form_id",
     "provider_date",
+    "entered_by",
 )
 # the form's states the provider is queried for (sent, not final)
 PROVIDER_OPEN_STATES = ("submitted", "pending", "confirmed")
+# forms buyers entered are downloaded for the days before: one the seller
+# leaves unconfirmed 72 hours is void, so a week is enough with margin
+BUYER_FORM_DAYS = 7
+
+_logger = logging.getLogger(__name__)
 
 
 class SalesClosingFapiaoRed(models.Model):
@@ -61,16 +71,28 @@ class SalesClosingFapiaoRed(models.Model):
     move_id = fields.Many2one(
         "account.move",
         string="Credit Note",
-        required=True,
         readonly=True,
         ondelete="cascade",
         index=True,
+        help="Empty for a form the buyer entered until the credit note "
+        "reversing it is posted.",
     )
     origin_move_id = fields.Many2one(
-        "account.move", string="Reversed Invoice", readonly=True
+        "account.move", string="Reversed Invoice", readonly=True, index=True
     )
-    partner_id = fields.Many2one(related="move_id.commercial_partner_id")
-    currency_id = fields.Many2one(related="move_id.currency_id")
+    entered_by = fields.Selection(
+        [("seller", "Seller"), ("buyer", "Buyer")],
+        default="seller",
+        required=True,
+        readonly=True,
+        help="Who entered the form at the bureau: we (the seller, from a "
+        "credit note) or the buyer (downloaded from the provider, for us to "
+        "confirm or reject).",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", compute="_compute_partner_currency"
+    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_partner_currency")
     blue_number = fields.Char(
         string="Blue E-Fapiao Number",
         readonly=True,
@@ -137,7 +159,19 @@ class SalesClosingFapiaoRed(models.Model):
             "unique(move_id)",
             "A credit note has one red-letter form.",
         ),
+        (
+            "provider_form_uniq",
+            "unique(company_id, provider_form_id)",
+            "A red-letter form of the provider is recorded once.",
+        ),
     ]
+
+    @api.depends("move_id", "origin_move_id", "company_id")
+    def _compute_partner_currency(self):
+        for form in self:
+            move = form.move_id or form.origin_move_id
+            form.partner_id = move.commercial_partner_id
+            form.currency_id = move.currency_id or form.company_id.currency_id
 
     @api.depends("bureau_state", "red_number", "provider_form_id")
     def _compute_state(self):
@@ -158,10 +192,15 @@ class SalesClosingFapiaoRed(models.Model):
         for form in self:
             form.partial = bool(form.origin_move_id) and form._is_partial()
 
-    @api.depends("move_id", "blue_number")
+    @api.depends("move_id", "blue_number", "form_number", "entered_by")
     def _compute_display_name(self):
         for form in self:
-            form.display_name = f"{form.move_id.name or ''} / {form.blue_number or ''}"
+            name = form.move_id.name or (
+                self.env._("Buyer's form %s", form.form_number or form.provider_form_id)
+                if form.entered_by == "buyer"
+                else ""
+            )
+            form.display_name = f"{name} / {form.blue_number or ''}"
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -241,6 +280,15 @@ class SalesClosingFapiaoRed(models.Model):
         """The seller revoked the form it entered: sent to the API provider,
         or recorded in the file workflow."""
         self._check_accountant()
+        buyers = self.filtered(lambda form: form.entered_by == "buyer")
+        if buyers:
+            raise UserError(
+                self.env._(
+                    "Red-letter form %s was entered by the buyer: only the "
+                    "buyer revokes it; reject it instead.",
+                    buyers[0].display_name,
+                )
+            )
         api_forms = self._provider_forms()
         (self - api_forms).filtered(lambda form: not form.red_number)._set_bureau(
             {"bureau_state": "08"}
@@ -261,12 +309,86 @@ class SalesClosingFapiaoRed(models.Model):
             limit,
         )
 
+    @api.model
+    def _sales_closing_fapiao_download(self, company, date_to=None):
+        """Download the forms buyers entered at the bureau for ``company``
+        to confirm (03 购方录入待销方确认) from its API provider, for the
+        last :data:`BUYER_FORM_DAYS` days to ``date_to``: each becomes a
+        form of ours (entered by the buyer) linked to the invoice whose
+        e-fapiao it reverses, to confirm or reject with its buttons; one
+        known already only gets the provider's state.  Forms of an e-fapiao
+        we have no invoice for are recorded too (to be rejected), without
+        an invoice.  Returns the forms created.  Provider errors are the
+        caller's to handle."""
+        client = self.env["account.move"]._sales_closing_fapiao_company_client(company)
+        date_to = date_to or fields.Date.context_today(self)
+        found = client.list_buyer_red_forms(
+            date_to - timedelta(days=BUYER_FORM_DAYS), date_to
+        )
+        # sudo: the scheduled action (or an accountant's query) records the
+        # bureau's forms; their fields are set by this workflow only
+        Red = self.sudo().with_company(company)
+        Move = self.env["account.move"].sudo()
+        created = self.browse()
+        for known in found:
+            existing = Red.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("provider_form_id", "=", known["form_id"]),
+                ],
+                limit=1,
+            )
+            if existing:
+                existing._provider_apply(known)
+                continue
+            origin = Move.browse()
+            if known["blue_number"]:
+                origin = Move.search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("move_type", "=", "out_invoice"),
+                        ("sales_closing_fapiao_number", "=", known["blue_number"]),
+                    ],
+                    limit=1,
+                )
+            form = Red.create(
+                {
+                    "company_id": company.id,
+                    "entered_by": "buyer",
+                    "origin_move_id": origin.id,
+                    "blue_number": known["blue_number"],
+                    "reason": known["reason"] or "01",
+                    "provider_form_id": known["form_id"],
+                    "provider_date": fields.Datetime.now(),
+                    "amount_untaxed": float(known["amount_untaxed"]),
+                    "amount_tax": float(known["amount_tax"]),
+                }
+            )
+            form._provider_apply(known)
+            if origin:
+                body = self.env._(
+                    "Entered by the buyer %(buyer)s at the bureau for invoice "
+                    "%(invoice)s: confirm or reject it.",
+                    buyer=known["buyer_name"] or known["buyer_vat"] or "-",
+                    invoice=origin.name,
+                )
+            else:
+                body = self.env._(
+                    "Entered by the buyer %(buyer)s at the bureau for the "
+                    "e-fapiao %(number)s, which no invoice of ours has.",
+                    buyer=known["buyer_name"] or known["buyer_vat"] or "-",
+                    number=known["blue_number"] or "-",
+                )
+            form.message_post(body=body)
+            created |= form
+        return created.sudo(False)
+
     def _provider_values(self):
         """The form as the provider client reads it (engine.fapiao.provider)."""
         self.ensure_one()
         company = self.company_id
-        partner = self.move_id.commercial_partner_id
-        return {
+        partner = self.partner_id
+        values = {
             "form_id": self.provider_form_id,
             "blue_number": self.blue_number,
             "reason": self.reason,
@@ -278,6 +400,9 @@ class SalesClosingFapiaoRed(models.Model):
             "buyer_vat": partner.vat or "",
             "buyer_name": partner.name or "",
         }
+        if self._is_partial():
+            values["lines"] = self._red_lines()
+        return values
 
     def _provider_error(self, error):
         return UserError(
@@ -320,20 +445,90 @@ class SalesClosingFapiaoRed(models.Model):
                         form=form.display_name,
                     )
                 )
-            if form._is_partial() and not form.provider_form_id:
-                # Nuonuo's form without detail lines reverses the whole
-                # blue e-fapiao: a partial one is never sent without them
+
+    def _client(self):
+        """The company's API provider client."""
+        self.ensure_one()
+        return self.env["account.move"]._sales_closing_fapiao_company_client(
+            self.company_id
+        )
+
+    def _red_lines(self):
+        """The detail lines of a partial form (部分冲红): each product line
+        of the credit note with the number of the line it reverses on the
+        blue e-fapiao, as the invoice's lines were sent (one a line, a
+        discount line after a discounted one).  A credit note line is
+        matched to the first line of the invoice not yet matched with the
+        same product and tax rate; it may not reverse more quantity or
+        amount than that line.  Refused naming the form and the line."""
+        self.ensure_one()
+        refund, origin = self.move_id, self.origin_move_id
+        blue = origin._sales_closing_fapiao_values()
+        blue_records = origin.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        blue_lines = list(
+            zip(blue_detail_indexes(blue), blue_records, blue["lines"], strict=True)
+        )
+        red = refund._sales_closing_fapiao_values()
+        red_records = refund.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        used, lines = set(), []
+        for record, values in zip(red_records, red["lines"], strict=True):
+            match = next(
+                (
+                    (index, blue_record)
+                    for index, blue_record, blue_values in blue_lines
+                    if index not in used
+                    and blue_record.product_id == record.product_id
+                    and blue_values["rate"] == values["rate"]
+                ),
+                None,
+            )
+            precision = record.product_uom_id.rounding or 0.001
+            if match is None or (
+                float_compare(
+                    abs(record.quantity),
+                    abs(match[1].quantity),
+                    precision_rounding=precision,
+                )
+                > 0
+                or self.currency_id.compare_amounts(
+                    abs(record.price_subtotal), abs(match[1].price_subtotal)
+                )
+                > 0
+            ):
                 raise UserError(
                     self.env._(
-                        "Red-letter form %(form)s reverses only part of the "
-                        "e-fapiao %(number)s: enter it on the tax platform with "
-                        "the credit note's lines and record its outcome with "
-                        "the buttons (the provider's partial form is not "
-                        "supported).",
-                        form=form.display_name,
-                        number=form.blue_number,
+                        "Red-letter form %(form)s: line %(line)s of credit note "
+                        "%(refund)s reverses no line of invoice %(invoice)s "
+                        "(e-fapiao %(number)s) with the same product and tax "
+                        "rate, or more than that line's quantity or amount.",
+                        form=self.display_name,
+                        line=record.name or record.product_id.display_name,
+                        refund=refund.name,
+                        invoice=origin.name,
+                        number=self.blue_number,
                     )
                 )
+            used.add(match[0])
+            # a sales allowance (折让) lowers the price, not the quantity
+            quantity = 0 if self.reason == "04" else abs(record.quantity)
+            lines.append(
+                {
+                    "index": match[0],
+                    "name": values["name"],
+                    "tax_code": values["tax_code"],
+                    "spec": values["spec"],
+                    "uom": values["uom"],
+                    "rate": values["rate"],
+                    "quantity": quantity,
+                    "amount": abs(record.price_subtotal),
+                    "tax": abs(record.price_total - record.price_subtotal),
+                }
+            )
+        return lines
 
     def _is_partial(self):
         """The form reverses less than the whole blue e-fapiao (部分冲红)."""
@@ -356,7 +551,7 @@ class SalesClosingFapiaoRed(models.Model):
         forms._check_provider()
         unanswered = self.browse()
         for form in forms:
-            client = form.move_id._sales_closing_fapiao_client()
+            client = form._client()
             if form.provider_form_id:
                 known = form._provider_ask(client.query_red_form, form.provider_form_id)
                 if known is None:
@@ -365,7 +560,9 @@ class SalesClosingFapiaoRed(models.Model):
                 if known.get("bureau_state"):
                     form._provider_apply(known)
                     continue
-            else:
+            # a partial form's lines are checked before anything is recorded
+            values = form._provider_values()
+            if not form.provider_form_id:
                 # recorded before the request: a retry queries this id
                 form._set_bureau(
                     {
@@ -373,8 +570,10 @@ class SalesClosingFapiaoRed(models.Model):
                         "provider_date": fields.Datetime.now(),
                     }
                 )
+            values["form_id"] = form.provider_form_id
+            values["date"] = fields.Datetime.to_string(form.provider_date)
             try:
-                client.request_red_form(form._provider_values())
+                client.request_red_form(values)
                 known = client.query_red_form(form.provider_form_id)
             except ProviderTimeout:
                 unanswered |= form
@@ -394,7 +593,7 @@ class SalesClosingFapiaoRed(models.Model):
         unanswered = self.browse()
         for form in forms:
             known = form._provider_ask(
-                form.move_id._sales_closing_fapiao_client().query_red_form,
+                form._client().query_red_form,
                 form.provider_form_id,
             )
             if known is None:
@@ -417,7 +616,7 @@ class SalesClosingFapiaoRed(models.Model):
         self._check_provider()
         unanswered = self.browse()
         for form in self:
-            client = form.move_id._sales_closing_fapiao_client()
+            client = form._client()
             call = {
                 "confirm": client.confirm_red_form,
                 "reject": client.reject_red_form,

@@ -8,6 +8,8 @@ import json
 import threading
 import time
 import unittest
+from datetime import date
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,12 +23,17 @@ APP_KEY, APP_SECRET, TOKEN = "app-key", "app-secret", "token"
 
 class NuonuoSimulator:
     """Nuonuo's services endpoint as published: signed requests, E0000
-    answers, orders kept by orderNo, red-letter forms by billId."""
+    answers, orders kept by orderNo, red-letter forms by billId; a partial
+    form's detail lines checked against the blue order's lines; forms
+    buyers entered at the bureau reach it only when downloaded
+    (``refreshInvoiceRedConfirm``)."""
 
     def __init__(self):
         self.orders = {}
         self.forms = {}
+        self.bureau_forms = {}  # entered by buyers, not yet downloaded
         self.calls = []
+        self.payloads = []
         self.delay_after_issue = 0
         simulator = self
 
@@ -58,6 +65,7 @@ class NuonuoSimulator:
                 ):
                     answer = {"code": "070301", "describe": "签名错误"}
                 else:
+                    simulator.payloads.append((method, json.loads(body)))
                     answer = simulator.answer(method, json.loads(body))
                 if method == nuonuo.ISSUE and simulator.delay_after_issue:
                     time.sleep(simulator.delay_after_issue)
@@ -80,6 +88,75 @@ class NuonuoSimulator:
         self.server.shutdown()
         self.server.server_close()
 
+    def buyer_form(self, bill_id, blue_number, untaxed, tax, day="2026-01-20"):
+        """A buyer enters a form at the bureau (03 购方录入待销方确认)."""
+        self.bureau_forms[bill_id] = {
+            "billId": bill_id,
+            "billNo": f"B{bill_id}",
+            "billUuid": f"uuid-{bill_id}",
+            "billStatus": "03",
+            "applySource": 1,
+            "redReason": "1",
+            "blueElecInvoiceNumber": blue_number,
+            "taxExcludedAmount": untaxed,
+            "taxAmount": tax,
+            "buyerTaxNo": "91110108MA01ABCDEN",
+            "buyerName": "Buyer",
+            "billTime": f"{day} 10:00:00",
+        }
+
+    @staticmethod
+    def untaxed(detail):
+        rate = Decimal(detail["taxRate"])
+        if detail.get("taxExcludedAmount"):
+            return Decimal(detail["taxExcludedAmount"])
+        return (Decimal(detail["taxIncludedAmount"]) / (1 + rate)).quantize(
+            Decimal("0.01")
+        )
+
+    def check_red_detail(self, number, detail):
+        """The published rules of a partial form's lines: the refusal's
+        message, or None."""
+        blue = next(
+            (e["order"] for e in self.orders.values() if e["number"] == number), None
+        )
+        if blue is None:
+            return "蓝字发票不存在"
+        lines = blue["invoiceDetail"]
+        seen = set()
+        for red in detail:
+            index = int(red["blueDetailIndex"])
+            if index in seen or not 1 <= index <= len(lines):
+                return f"明细序号{index}有误"
+            seen.add(index)
+            line = lines[index - 1]
+            if line.get("invoiceLineProperty") == "1":
+                return f"明细序号{index}是折扣行"
+            if (red["goodsCode"], red["taxRate"]) != (
+                line["goodsCode"],
+                line["taxRate"],
+            ):
+                return f"明细序号{index}商品编码或税率与蓝票不一致"
+            amount, tax = Decimal(red["taxExcludedAmount"]), Decimal(red["taxAmount"])
+            if (
+                amount >= 0
+                or tax > 0
+                or min(amount.as_tuple().exponent, tax.as_tuple().exponent) != -2
+            ):
+                return f"明细序号{index}金额、税额须为负数，保留两位小数"
+            blue_amount = self.untaxed(line)
+            if index < len(lines) and lines[index].get("invoiceLineProperty") == "1":
+                blue_amount += self.untaxed(lines[index])  # its discount
+            if -amount > blue_amount:
+                return f"明细序号{index}冲红金额超过蓝票"
+            if "num" in red:
+                num, price = Decimal(red["num"]), Decimal(red["taxExcludedPrice"])
+                if num >= 0 or -num > Decimal(line["num"]) or price <= 0:
+                    return f"明细序号{index}数量或单价有误"
+                if abs(price * -num + amount) > Decimal("0.01"):
+                    return f"明细序号{index}单价×数量与金额不符"
+        return None
+
     def answer(self, method, payload):
         ok = {"code": "E0000", "describe": "成功"}
         if method == nuonuo.ISSUE:
@@ -91,34 +168,83 @@ class NuonuoSimulator:
             return {**ok, "result": {"invoiceSerialNum": f"S{number}"}}
         if method == nuonuo.QUERY:
             found = [self.orders[n] for n in payload["orderNos"] if n in self.orders]
-            return {
-                **ok,
-                "result": [
+            result = []
+            for entry in found:
+                # the platform's tax: per line, rounded to the fen
+                untaxed, tax = Decimal("100.00"), Decimal("13.00")
+                if entry["order"].get("invoiceDetail"):
+                    untaxed = tax = Decimal("0.00")
+                for detail in entry["order"].get("invoiceDetail", ()):
+                    amount = self.untaxed(detail)
+                    untaxed += amount
+                    tax += (amount * Decimal(detail["taxRate"])).quantize(
+                        Decimal("0.01")
+                    )
+                result.append(
                     {
                         "status": "2",
                         "serialNo": f"S{entry['number']}",
                         "orderNo": entry["order"]["orderNo"],
                         "allElectronicInvoiceNumber": entry["number"],
                         "invoiceTime": 1768471200000,  # 2026-01-15 10:00 UTC
-                        "orderAmount": "113.00",
-                        "taxAmount": "13.00",
+                        "orderAmount": str(untaxed + tax),
+                        "taxAmount": str(tax),
                         "pdfUrl": "http://127.0.0.1/fapiao.pdf",
                     }
-                    for entry in found
-                ],
-            }
+                )
+            return {**ok, "result": result}
         if method == nuonuo.SAVE_RED:
-            self.forms[payload["billId"]] = {
+            form = {
                 "billId": payload["billId"],
                 "billNo": f"RED{len(self.forms) + 1}",
                 "billStatus": "02",
+                "applySource": int(payload["applySource"]),
                 "redReason": payload["redReason"],
                 "blueElecInvoiceNumber": payload["blueElecInvoiceNumber"],
             }
+            if payload.get("detail"):  # 部分冲红
+                refusal = self.check_red_detail(
+                    payload["blueElecInvoiceNumber"], payload["detail"]
+                )
+                if refusal:
+                    return {"code": "E9999", "describe": refusal}
+                form["detail"] = payload["detail"]
+                form["taxExcludedAmount"] = str(
+                    sum(Decimal(d["taxExcludedAmount"]) for d in payload["detail"])
+                )
+                form["taxAmount"] = str(
+                    sum(Decimal(d["taxAmount"]) for d in payload["detail"])
+                )
+            self.forms[payload["billId"]] = form
             return {**ok, "result": payload["billId"]}
+        if method == nuonuo.REFRESH_RED:
+            start = date.fromisoformat(payload["startTime"])
+            end = date.fromisoformat(payload["endTime"])
+            for bill_id, form in list(self.bureau_forms.items()):
+                if start <= date.fromisoformat(form["billTime"][:10]) <= end:
+                    self.forms[bill_id] = self.bureau_forms.pop(bill_id)
+            return ok
         if method == nuonuo.QUERY_RED:
-            form = self.forms.get(payload["billId"])
-            return {**ok, "result": [form] if form else []}
+            if payload.get("billId"):
+                form = self.forms.get(payload["billId"])
+                return {**ok, "result": [form] if form else []}
+            start = payload["billTimeStart"]
+            end = payload["billTimeEnd"]
+            found = [
+                form
+                for form in self.forms.values()
+                if form.get("billTime", "")[:10] >= start
+                and form.get("billTime", "")[:10] <= end
+                and form["billStatus"] == payload.get("billStatus", form["billStatus"])
+            ]
+            size, page = int(payload["pageSize"]), int(payload["pageNo"])
+            return {
+                **ok,
+                "result": {
+                    "total": len(found),
+                    "list": found[(page - 1) * size : page * size],
+                },
+            }
         if method == nuonuo.CONFIRM_RED:
             form = self.forms[payload["billId"]]
             form["billStatus"] = "04" if payload["confirmAgreement"] == "1" else "06"
@@ -227,6 +353,100 @@ class TestNuonuoProvider(unittest.TestCase):
         self.assertEqual(self.client.confirm_red_form("RED-7")["bureau_state"], "04")
         self.assertEqual(self.client.revoke_red_form("RED-7")["bureau_state"], "08")
         self.assertFalse(self.client.query_red_form("NONE")["bureau_state"])
+
+    def test_partial_red_form_detail_numbered_as_on_the_blue(self):
+        """The blue's discounted widget is line 1 (its discount line 2), the
+        gadget line 3; the partial form names line 3 only, negative."""
+        blue = invoice(
+            "INV/2",
+            "SCFP000000000002",
+            lines=[
+                line("Widget", 2, 50, 90, 0.13),
+                line("Gadget", 4, 25, 100, 0.06, code="3040201000000000000"),
+            ],
+        )
+        self.assertEqual(nuonuo.blue_detail_indexes(blue), [1, 3])
+        self.assertEqual(provider.issue_once(self.client, blue)["state"], "pending")
+        number = self.client.query("SCFP000000000002")["number"]
+        form = {
+            "form_id": "RED-9",
+            "blue_number": number,
+            "reason": "02",
+            "type": "02",
+            "lines": [
+                {
+                    "index": 3,
+                    "name": "Gadget",
+                    "tax_code": "3040201000000000000",
+                    "uom": "件",
+                    "rate": 0.06,
+                    "quantity": 1,
+                    "amount": 25.0,
+                    "tax": 1.5,
+                }
+            ],
+        }
+        self.client.request_red_form(form)
+        sent = dict(self.simulator.payloads)[nuonuo.SAVE_RED]["detail"]
+        self.assertEqual(
+            sent,
+            [
+                {
+                    "blueDetailIndex": "3",
+                    "goodsName": "Gadget",
+                    "goodsCode": "3040201000000000000",
+                    "specType": "",
+                    "unit": "件",
+                    "taxRate": "0.06",
+                    "taxExcludedAmount": "-25.00",
+                    "taxAmount": "-1.50",
+                    "num": "-1",
+                    "taxExcludedPrice": "25",
+                }
+            ],
+        )
+        self.assertEqual(self.simulator.forms["RED-9"]["taxExcludedAmount"], "-25.00")
+        # the discount line's number, or more than the blue line: refused
+        for index, quantity, amount in ((2, 1, 10.0), (1, 3, 135.0), (3, 1, 200.0)):
+            form["form_id"] = f"RED-{index}{quantity}"
+            form["lines"][0].update(
+                index=index, quantity=quantity, amount=amount, tax=0.0
+            )
+            with self.assertRaises(provider.ProviderError):
+                self.client.request_red_form(form)
+        # a sales allowance: amounts only, no quantity or price
+        detail = nuonuo.red_detail({**form["lines"][0], "quantity": 0})
+        self.assertNotIn("num", detail)
+        self.assertNotIn("taxExcludedPrice", detail)
+
+    def test_buyer_forms_downloaded_then_listed_by_page(self):
+        for n in range(53):
+            self.simulator.buyer_form(
+                f"B{n}", "26312000000000000001", "-10.00", "-1.30"
+            )
+        self.simulator.buyer_form(
+            "OLD", "26312000000000000001", "-1.00", "-0.13", "2025-12-01"
+        )
+        forms = self.client.list_buyer_red_forms(date(2026, 1, 14), date(2026, 1, 21))
+        self.assertEqual(len(forms), 53)
+        methods = [method for method, _payload in self.simulator.payloads]
+        self.assertEqual(methods, [nuonuo.REFRESH_RED] + [nuonuo.QUERY_RED] * 2)
+        queries = [p for m, p in self.simulator.payloads if m == nuonuo.QUERY_RED]
+        self.assertEqual([q["pageNo"] for q in queries], ["1", "2"])
+        self.assertEqual(
+            {(q["identity"], q["billStatus"]) for q in queries}, {("0", "03")}
+        )
+        first = forms[0]
+        self.assertEqual(
+            (first["form_id"], first["entered_by"], first["bureau_state"]),
+            ("B0", "buyer", "03"),
+        )
+        self.assertEqual(first["reason"], "02")  # Nuonuo's 1 销货退回
+        self.assertEqual(
+            (first["amount_untaxed"], first["amount_tax"]),
+            (Decimal("-10.00"), Decimal("-1.30")),
+        )
+        self.assertIn("OLD", self.simulator.bureau_forms)  # out of the window
 
 
 class TestFileProvider(unittest.TestCase):

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from openpyxl import load_workbook
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tests.common import _super_send
@@ -503,24 +503,239 @@ class TestFapiaoPartialRed(FapiaoCloseCase):
             more.action_post()
         self.assertIn(more.name, str(caught.exception))
 
-    def test_partial_form_not_sent_whole_to_the_provider(self):
+    def test_partial_form_sent_with_lines_numbered_as_on_the_blue(self):
+        """部分冲红 through Nuonuo: the credit note's lines, each with its
+        number on the blue e-fapiao (the discounted desk is line 1, its
+        discount line 2, the book line 3), negative amounts."""
         simulator = RedSimulator()
         self.addCleanup(simulator.stop)
         self.use_nuonuo(simulator)
-        # the simulator issues 113.00: two desks at 50.00
-        blue = self.invoice(self.special, [(self.desk, 2, 50.0, 0.0, self.tax13)])
+        blue = self.invoice(
+            self.special,
+            [
+                (self.desk, 3, 100.0, 10.0, self.tax13),
+                (self.book, 2, 50.0, 0.0, self.tax13),
+            ],
+        )
         blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
         blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
-        self.assertEqual(blue.sales_closing_fapiao_amount_total, 113.0)
-        form = self.partial_refund(blue, 1).sales_closing_fapiao_red_ids
+        self.assertEqual(blue.sales_closing_fapiao_amount_total, 418.10)
+        # one book back
+        book_back = self.partial_refund(blue, 3, post=False)
+        book_back.write(
+            {"invoice_line_ids": [Command.delete(book_back.invoice_line_ids[0].id)]}
+        )
+        book_back.invoice_line_ids.quantity = 1
+        book_back.action_post()
+        form = book_back.sales_closing_fapiao_red_ids
         self.assertTrue(form.partial)
+        form.with_user(self.accountant).action_provider_submit()
+        sent = simulator.forms[form.provider_form_id]
+        self.assertEqual(
+            sent["detail"],
+            [
+                {
+                    "blueDetailIndex": "3",
+                    "goodsName": "Book",
+                    "goodsCode": self.book.sales_closing_fapiao_tax_code,
+                    "specType": "",
+                    "unit": self.book.uom_id.name,
+                    "taxRate": "0.13",
+                    "taxExcludedAmount": "-50.00",
+                    "taxAmount": "-6.50",
+                    "num": "-1",
+                    "taxExcludedPrice": "50",
+                }
+            ],
+        )
+        self.assertEqual((form.bureau_state, form.state), ("02", "pending"))
+        # one desk and both books back: lines 1 (after its 10 % discount)
+        # and 3
+        desk_back = self.partial_refund(blue, 1)
+        form = desk_back.sales_closing_fapiao_red_ids
+        desk_back.with_user(self.accountant).action_sales_closing_fapiao_red_submit()
+        detail = simulator.forms[form.provider_form_id]["detail"]
+        self.assertEqual(
+            [(d["blueDetailIndex"], d["num"], d["taxExcludedPrice"]) for d in detail],
+            [("1", "-1", "90"), ("3", "-2", "50")],
+        )
+        self.assertEqual(
+            (detail[0]["taxExcludedAmount"], detail[0]["taxAmount"]),
+            ("-90.00", "-11.70"),
+        )
+        self.assertEqual(form.state, "pending")
+        # a sales allowance (04) on the book: amounts only
+        allowance = self.partial_refund(blue, 1, post=False)
+        allowance.write(
+            {"invoice_line_ids": [Command.delete(allowance.invoice_line_ids[0].id)]}
+        )
+        allowance.invoice_line_ids.write({"quantity": 1, "price_unit": 20.0})
+        allowance.action_post()
+        form = allowance.sales_closing_fapiao_red_ids
+        form.with_user(self.accountant).reason = "04"
+        form.with_user(self.accountant).action_provider_submit()
+        detail = simulator.forms[form.provider_form_id]["detail"]
+        self.assertEqual(
+            [
+                (d["blueDetailIndex"], d["taxExcludedAmount"], "num" in d)
+                for d in detail
+            ],
+            [("3", "-20.00", False)],
+        )
+        # a line the blue e-fapiao has not (a desk at 9 %): refused before
+        # anything is recorded or sent, naming the form and the line
+        saves = simulator.calls.count(nuonuo.SAVE_RED)
+        other = self.partial_refund(blue, 1, post=False)
+        other.write(
+            {"invoice_line_ids": [Command.delete(other.invoice_line_ids[1].id)]}
+        )
+        other.invoice_line_ids.tax_ids = self.tax9
+        other.action_post()
+        form = other.sales_closing_fapiao_red_ids
         with self.assertRaises(UserError) as caught:
             form.with_user(self.accountant).action_provider_submit()
-        self.assertIn(blue.sales_closing_fapiao_number, str(caught.exception))
-        self.assertNotIn(nuonuo.SAVE_RED, simulator.calls)
-        # entered on the platform by hand, recorded with the buttons
+        for needle in (
+            form.display_name,
+            other.name,
+            blue.name,
+            blue.sales_closing_fapiao_number,
+        ):
+            self.assertIn(needle, str(caught.exception))
+        self.assertEqual(simulator.calls.count(nuonuo.SAVE_RED), saves)
+        self.env.invalidate_all()
+        self.assertFalse(form.provider_form_id)
+        # still possible by hand on the platform
         form.with_user(self.accountant).action_entered()
         self.assertEqual(form.state, "pending")
+
+
+@tagged("post_install", "-at_install")
+class TestFapiaoBuyerForms(FapiaoCloseCase):
+    """Forms the buyer entered at the bureau (03 购方录入待销方确认),
+    downloaded from Nuonuo for the seller to confirm or reject."""
+
+    def setUp(self):
+        super().setUp()
+        self.simulator = RedSimulator()
+        self.addCleanup(self.simulator.stop)
+        self.use_nuonuo(self.simulator)
+        self.blue = self.invoice(self.special, [(self.desk, 1, 100.0, 0.0, self.tax13)])
+        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.number = self.blue.sales_closing_fapiao_number
+        self.today = str(fields.Date.context_today(self.blue))
+        self.Red = self.env["sales.closing.fapiao.red"]
+        self.Move = self.env["account.move"]
+
+    def test_downloaded_confirmed_then_credit_note_takes_it(self):
+        self.simulator.buyer_form("BUY-1", self.number, "-100.00", "-13.00", self.today)
+        # the scheduled query downloads it
+        self.Move._cron_sales_closing_fapiao_query(commit=False)
+        form = self.Red.search([("provider_form_id", "=", "BUY-1")])
+        self.assertEqual(len(form), 1)
+        self.assertRecordValues(
+            form,
+            [
+                {
+                    "entered_by": "buyer",
+                    "origin_move_id": self.blue.id,
+                    "move_id": False,
+                    "partner_id": self.special.id,
+                    "blue_number": self.number,
+                    "bureau_state": "03",
+                    "state": "pending",
+                    "form_number": "BBUY-1",
+                    "reason": "02",  # Nuonuo's 1 销货退回
+                    "amount_untaxed": -100.0,
+                    "amount_tax": -13.0,
+                }
+            ],
+        )
+        self.assertIn(self.blue.name, form.message_ids[:1].body)
+        self.assertLess(
+            self.simulator.calls.index(nuonuo.REFRESH_RED),
+            len(self.simulator.calls) - 1,
+        )
+        # downloaded again: nothing new
+        self.assertFalse(self.Move._sales_closing_fapiao_download_red_forms())
+        self.assertEqual(
+            self.Red.search_count([("origin_move_id", "=", self.blue.id)]), 1
+        )
+        # the buyer's form is not ours to revoke
+        with self.assertRaises(UserError):
+            form.with_user(self.accountant).action_revoked()
+        # confirmed through Nuonuo
+        form.with_user(self.accountant).action_confirmed()
+        confirm = [p for m, p in self.simulator.payloads if m == nuonuo.CONFIRM_RED]
+        self.assertEqual(
+            [(p["billId"], p["confirmAgreement"]) for p in confirm], [("BUY-1", "1")]
+        )
+        self.assertEqual((form.bureau_state, form.state), ("04", "confirmed"))
+        # the bureau issues the red e-fapiao; the scheduled query records it
+        self.simulator.bureau("BUY-1", "04", red_number="26312000000000000088")
+        self.Move._cron_sales_closing_fapiao_query(commit=False)
+        self.assertEqual(
+            (form.state, form.red_number), ("issued", "26312000000000000088")
+        )
+        # the credit note posted for it takes the form and its red number
+        refund = self.refund(self.blue)
+        self.assertEqual(refund.sales_closing_fapiao_red_ids, form)
+        self.assertEqual(form.move_id, refund)
+        self.assertEqual(refund.sales_closing_fapiao_number, "26312000000000000088")
+        self.assertEqual(refund.sales_closing_fapiao_state, "red")
+        self.assertEqual(
+            self.Red.search_count([("origin_move_id", "=", self.blue.id)]), 1
+        )
+
+    def test_rejected_unknown_and_reserved(self):
+        self.simulator.buyer_form("BUY-2", self.number, "-50.00", "-6.50", self.today)
+        self.simulator.buyer_form(
+            "BUY-3", "26312000000009999999", "-1.00", "-0.13", self.today
+        )
+        created = self.Move._sales_closing_fapiao_download_red_forms()
+        self.assertEqual(len(created), 2)
+        unknown = created.filtered(lambda form: not form.origin_move_id)
+        self.assertEqual(unknown.blue_number, "26312000000009999999")
+        self.assertIn("26312000000009999999", unknown.message_ids[:1].body)
+        form = created - unknown
+        # pending, the buyer's form holds its amount: a whole credit note
+        # (113.00) is more than the 56.50 left
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=self.blue.ids)
+            .create({"journal_id": self.blue.journal_id.id, "date": date(2026, 1, 20)})
+        )
+        whole = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        with self.assertRaises(UserError) as caught:
+            whole.action_post()
+        self.assertIn("56.50", str(caught.exception))
+        # rejected through Nuonuo: void, its amount freed
+        form.with_user(self.accountant).action_rejected()
+        self.assertEqual(self.simulator.forms["BUY-2"]["billStatus"], "06")
+        self.assertEqual((form.bureau_state, form.state), ("06", "void"))
+        whole.action_post()
+        new = whole.sales_closing_fapiao_red_ids
+        self.assertNotEqual(new, form)
+        self.assertEqual(new.entered_by, "seller")
+        self.assertFalse(form.move_id)
+        # readers see the forms, cannot answer them
+        reader = new_test_user(
+            self.env, "fp_reader3", groups="sales_closing.group_closing_user"
+        )
+        with self.assertRaises(AccessError):
+            unknown.with_user(reader).action_rejected()
+
+    def test_no_answer_downloads_nothing_and_next_run_does(self):
+        self.simulator.buyer_form("BUY-4", self.number, "-10.00", "-1.30", self.today)
+        self.company.sales_closing_fapiao_nuonuo_url = (
+            "http://127.0.0.1:9/open/v1/services"
+        )
+        self.assertFalse(self.Move._sales_closing_fapiao_download_red_forms())
+        self.use_nuonuo(self.simulator)
+        self.assertEqual(
+            self.Move._sales_closing_fapiao_download_red_forms().provider_form_id,
+            "BUY-4",
+        )
 
 
 @tagged("post_install", "-at_install")

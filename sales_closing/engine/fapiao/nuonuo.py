@@ -14,7 +14,15 @@ From Nuonuo's published API (open.nuonuo.com / jss.com.cn/open):
 - ``nuonuo.OpeMplatform.requestBillingNew`` (``order`` with ``orderNo``, our
   发票流水号), ``queryInvoiceResult`` (by ``orderNos``; status 2 issued, 20/21
   issuing, 22/24 failed, 3/31 void), ``saveInvoiceRedConfirm``,
-  ``queryInvoiceRedConfirm``, ``confirm`` and ``confirmInfoCancel``.
+  ``queryInvoiceRedConfirm``, ``refreshInvoiceRedConfirm`` (the forms
+  entered at the bureau downloaded into Nuonuo), ``confirm`` and
+  ``confirmInfoCancel``;
+- a partial red-letter form (部分冲红) carries ``detail`` lines, each with
+  ``blueDetailIndex`` (the line's number on the blue e-fapiao; a discount
+  line is skipped, only the line it discounts is named), ``goodsName``,
+  ``goodsCode``, ``taxRate``, ``specType``, ``unit``, ``num`` (negative),
+  ``taxExcludedPrice`` (positive), ``taxExcludedAmount`` and ``taxAmount``
+  (negative, 2 decimals); a whole reversal sends none.
 """
 
 import base64
@@ -24,12 +32,13 @@ import json
 import secrets
 import time
 from datetime import datetime, timezone
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import requests
 
 from .checks import line_row
-from .common import money
+from .common import decimal_text, money, rate_text
 from .provider import (
     FAILED,
     ISSUED,
@@ -50,6 +59,10 @@ SAVE_RED = "nuonuo.OpeMplatform.saveInvoiceRedConfirm"
 QUERY_RED = "nuonuo.OpeMplatform.queryInvoiceRedConfirm"
 CONFIRM_RED = "nuonuo.OpeMplatform.confirm"
 REVOKE_RED = "nuonuo.OpeMplatform.confirmInfoCancel"
+REFRESH_RED = "nuonuo.OpeMplatform.refreshInvoiceRedConfirm"
+SELLER, BUYER = "0", "1"  # identity / applySource
+RED_PAGE_SIZE = 50  # the most queryInvoiceRedConfirm returns a page
+RED_MAX_PAGES = 20
 INVOICE_LINES = {"01": "bs", "02": "pc"}  # 数电专票 / 数电普票
 STATUS_ISSUED = {"2"}
 STATUS_PENDING = {"20", "21"}
@@ -57,6 +70,44 @@ STATUS_FAILED = {"22", "24", "3", "31"}
 # the bureau's reasons (01 开票有误, 02 销货退回, 03 服务中止, 04 销售折让)
 # as Nuonuo numbers them (1 销货退回, 2 开票有误, 3 服务中止, 4 销售折让)
 RED_REASONS = {"01": "2", "02": "1", "03": "3", "04": "4"}
+RED_REASONS_BACK = {nuonuo: ours for ours, nuonuo in RED_REASONS.items()}
+
+
+def blue_detail_indexes(invoice):
+    """The number of each line of ``invoice`` on its blue e-fapiao, as
+    :meth:`NuonuoClient._order` sends them: one detail a line, a discounted
+    line followed by its discount line (which takes the next number)."""
+    indexes, number = [], 0
+    for line in invoice["lines"]:
+        number += 1
+        indexes.append(number)
+        if line_row(invoice["serial"], line)["discount"]:
+            number += 1
+    return indexes
+
+
+def red_detail(line):
+    """One ``detail`` of a partial red-letter form: ``line`` has ``index``
+    (on the blue e-fapiao), ``name``, ``tax_code``, ``spec``, ``uom``,
+    ``rate``, and what is reversed, positive: ``quantity`` (0 or None for
+    an amount only, a sales allowance), ``amount`` (untaxed) and ``tax``."""
+    detail = {
+        "blueDetailIndex": str(line["index"]),
+        "goodsName": (line["name"] or "")[:90],
+        "goodsCode": line["tax_code"],
+        "specType": (line.get("spec") or "")[:40],
+        "unit": (line.get("uom") or "")[:22],
+        "taxRate": rate_text(line["rate"]) or "",
+        "taxExcludedAmount": format(-money(line["amount"]), "f"),
+        "taxAmount": format(-money(line["tax"]), "f"),
+    }
+    quantity = Decimal(str(line.get("quantity") or 0))
+    if quantity:
+        detail["num"] = decimal_text(-quantity)
+        detail["taxExcludedPrice"] = decimal_text(
+            money(line["amount"]) / quantity, places=8
+        )
+    return detail
 
 
 def sign(app_secret, app_key, senid, nonce, timestamp, body, url=ENDPOINT):
@@ -262,22 +313,75 @@ class NuonuoClient(FapiaoClient):
             "buyerName": form.get("buyer_name", ""),
             "redReason": RED_REASONS[form["reason"]],
         }
+        if form.get("lines"):  # 部分冲红: the lines reversed, as numbered on the blue
+            payload["detail"] = [red_detail(line) for line in form["lines"]]
         result = self.call(SAVE_RED, payload)
         return {"form_id": result if isinstance(result, str) else form["form_id"]}
 
     def query_red_form(self, form_id):
-        result = self.call(QUERY_RED, {"identity": "0", "billId": form_id})
+        result = self.call(QUERY_RED, {"identity": SELLER, "billId": form_id})
         if isinstance(result, dict):
             result = result.get("list") or []
         if not result:
             return {"form_id": form_id, "bureau_state": False}
-        found = result[0]
+        return self._red_form(result[0], form_id)
+
+    @staticmethod
+    def _red_form(found, form_id=None):
         return {
-            "form_id": form_id,
+            "form_id": form_id or found.get("billId") or "",
             "form_number": found.get("billNo") or "",
             "bureau_state": found.get("billStatus") or False,
             "red_number": found.get("redInvoiceNumber") or "",
+            "blue_number": found.get("blueElecInvoiceNumber")
+            or found.get("blueInvoiceNumber")
+            or "",
+            "entered_by": "buyer"
+            if str(found.get("applySource")) == BUYER
+            else "seller",
+            "reason": RED_REASONS_BACK.get(str(found.get("redReason") or "")),
+            "amount_untaxed": money(found.get("taxExcludedAmount")),
+            "amount_tax": money(found.get("taxAmount")),
+            "buyer_vat": found.get("buyerTaxNo") or "",
+            "buyer_name": found.get("buyerName") or "",
+            "date": found.get("billTime") or "",
         }
+
+    def list_buyer_red_forms(self, date_from, date_to):
+        """The forms buyers entered at the bureau for us to confirm (03
+        购方录入待销方确认), entered from ``date_from`` to ``date_to`` (dates,
+        90 days at most): downloaded from the bureau into Nuonuo
+        (``refreshInvoiceRedConfirm``), then read page by page."""
+        window = {
+            "startTime": f"{date_from:%Y-%m-%d}",
+            "endTime": f"{date_to:%Y-%m-%d}",
+        }
+        self.call(REFRESH_RED, {"identity": SELLER, **window})
+        forms = []
+        for page in range(1, RED_MAX_PAGES + 1):
+            result = self.call(
+                QUERY_RED,
+                {
+                    "identity": SELLER,
+                    "billStatus": "03",
+                    "billTimeStart": window["startTime"],
+                    "billTimeEnd": window["endTime"],
+                    "pageNo": str(page),
+                    "pageSize": str(RED_PAGE_SIZE),
+                },
+            )
+            if isinstance(result, list):
+                result = {"list": result, "total": len(result)}
+            batch = (result or {}).get("list") or []
+            forms += batch
+            total = int((result or {}).get("total") or 0)
+            if len(batch) < RED_PAGE_SIZE or len(forms) >= total:
+                break
+        return [
+            self._red_form(found)
+            for found in forms
+            if str(found.get("applySource")) == BUYER and found.get("billId")
+        ]
 
     def confirm_red_form(self, form_id):
         self.call(

@@ -69,7 +69,9 @@ class FapiaoClient(ABC):
         """Apply for a red-letter form (红字确认单); ``form`` has
         ``form_id`` (ours), ``blue_number``, ``reason`` (01-04), ``date``,
         ``seller_vat``, ``seller_name``, ``buyer_vat``, ``buyer_name``,
-        ``type``.  Returns ``{"form_id", "bureau_state", ...}``."""
+        ``type``, and for a partial reversal (部分冲红) ``lines``: what each
+        line reverses, with its ``index`` on the blue e-fapiao (see
+        :func:`.nuonuo.red_detail`).  Returns ``{"form_id", ...}``."""
 
     @abstractmethod
     def query_red_form(self, form_id):
@@ -86,6 +88,13 @@ class FapiaoClient(ABC):
     @abstractmethod
     def revoke_red_form(self, form_id):
         """Revoke a form we entered."""
+
+    def list_buyer_red_forms(self, date_from, date_to):
+        """The forms buyers entered for us to confirm (03), as
+        :meth:`query_red_form` gives them plus ``blue_number``, ``reason``,
+        ``amount_untaxed``, ``amount_tax`` (negative), ``entered_by``.  A
+        provider that cannot list them gives none."""
+        return []
 
 
 class FileClient(FapiaoClient):
