@@ -213,10 +213,72 @@ class AccountBankStatementLine(models.Model):
         plan += [group for group in paired.values() if len(group) > 1]
         if plan:
             self.env["account.move.line"]._reconcile_plan(plan)
+            self._sales_closing_relink_exchange_moves(created)
         done.sales_closing_suggestion_ids.unlink()
         done.write({"sales_closing_match_state": state})
         self._sales_closing_keep_scores(matches)
         return done
+
+    def _sales_closing_relink_exchange_moves(self, counterparts):
+        """Give each exchange-difference entry of a batch to its own partial.
+
+        Odoo 18's ``_reconcile_plan_with_sync`` hands the exchange entries
+        of a batch to the *first* partials of the batch (its
+        ``partial_index`` counts only the partials that have one): in a
+        batch where a partial without exchange difference comes first, an
+        entry is linked to another line's partial, and undoing that other
+        line would reverse it.  Reconciling one statement line at a time,
+        as Odoo's own screens do, never shows it.  The entry belongs to the
+        batch partial of the journal item its lines are reconciled with
+        (``test_reconcile_as_odoo`` compares the result with Odoo's own
+        reconciliation, one line at a time)."""
+        partials = counterparts.matched_debit_ids | counterparts.matched_credit_ids
+        moves = partials.exchange_move_id
+        if not moves:
+            return
+        owners = {}
+        for partial in partials:
+            for aml in partial.debit_move_id | partial.credit_move_id:
+                owners.setdefault(aml, partial)
+        rows = []
+        for move in moves:
+            reconciled = (
+                move.line_ids.matched_debit_ids.debit_move_id
+                | move.line_ids.matched_credit_ids.credit_move_id
+            ) - move.line_ids
+            owner = next((owners[aml] for aml in reconciled if aml in owners), None)
+            if owner and owner.exchange_move_id != move:
+                rows.append((owner.id, move.id))
+        if not rows:
+            return
+        owner_ids = [row[0] for row in rows]
+        self.env.flush_all()
+        # the partials losing an entry that is not theirs, then each entry
+        # on its own partial (one UPDATE each, not one write per partial)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_partial_reconcile
+                   SET exchange_move_id = NULL
+                 WHERE exchange_move_id = ANY(%s) AND id != ALL(%s)
+                """,
+                [row[1] for row in rows],
+                owner_ids,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_partial_reconcile p
+                   SET exchange_move_id = v.move_id
+                  FROM (VALUES %s) AS v(partial_id, move_id)
+                 WHERE p.id = v.partial_id
+                """,
+                SQL(", ").join(SQL("(%s, %s)", *row) for row in rows),
+            )
+        )
+        partials.invalidate_recordset(["exchange_move_id"])
+        moves.invalidate_recordset()
 
     def _sales_closing_keep_scores(self, matches):
         """The engine's score of each match on its line, in one UPDATE

@@ -1082,6 +1082,29 @@ def show(title, figures, seconds):
     )
 
 
+def start_profiler(path):
+    """A started pyinstrument profiler when ``path`` is given, else None."""
+    if not path:
+        return None
+    from pyinstrument import Profiler  # noqa: PLC0415 - optional, --profile only
+
+    profiler = Profiler(interval=0.002)
+    profiler.start()
+    return profiler
+
+
+def stop_profiler(profiler, path):
+    """Stop ``profiler`` and write its reports next to ``path``."""
+    if profiler is None:
+        return
+    profiler.stop()
+    with open(f"{path}.txt", "w", encoding="utf-8") as report:
+        report.write(profiler.output_text(unicode=True, show_all=False))
+    with open(f"{path}.html", "w", encoding="utf-8") as report:
+        report.write(profiler.output_html())
+    print(f"profile written to {path}.txt and {path}.html")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True)
@@ -1129,6 +1152,13 @@ def main():
         action="store_true",
         help="only compare the rows of the fast setup with the ORM's on a "
         "small dataset",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="profile action_auto_match with pyinstrument (not in "
+        "requirements.txt: pip install pyinstrument) and write its report: "
+        "FILE.html and FILE.txt",
     )
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
@@ -1209,10 +1239,12 @@ def main():
             savepoint = cr.savepoint()
             st_lines = env["account.bank.statement.line"].browse(list(st_ids.values()))
             env.invalidate_all()
+            profiler = start_profiler(args.profile)
             start = time.perf_counter()
             st_lines.with_context(sales_closing_match_now=True).action_auto_match()
             env.flush_all()
             seconds = time.perf_counter() - start
+            stop_profiler(profiler, args.profile)
             decisions = read_decisions(env, st_ids, aml_ids)
             if data is None:
                 show(
