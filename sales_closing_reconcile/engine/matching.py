@@ -689,8 +689,53 @@ def evaluate_line(line, index, config):
             for p in proposals
             if max(cited.get(i, (0.0, ""))[0] for i in p.item_ids) >= 0.95
         ]
+    if not proposals and not line.noise:
+        proposals = _payer_nearest_proposals(line, index, config)
     all_sorted = sorted(proposals, key=lambda p: -p.score)
     return _decide(line.id, proposals, config, noise=line.noise), all_sorted
+
+
+#: a payer's open items proposed when nothing explains the amount
+NEAREST_LIMIT = 3
+#: their score: a suggestion, never automatic (below any threshold)
+NEAREST_FACTOR = 0.5
+
+
+def _payer_nearest_proposals(line, index, config):
+    """Suggestions for a line of a known payer that nothing else explains:
+    the payer's open items nearest in amount (an overpayment, a deduction
+    beyond the fee tolerance, a partial payment without reference), as a
+    person would look them up.  Only for payers identified as well as any
+    (``CERTAIN_PARTNER``); never automatic (``amount:nearest`` is no
+    amount evidence for ``_amount_auto_ok`` and the score stays low)."""
+    payers = [
+        (weight, pid, reasons)
+        for pid, (weight, reasons) in line.partner_evidence.items()
+        if pid is not None and weight >= CERTAIN_PARTNER
+    ]
+    if not payers:
+        return []
+    top = max(weight for weight, _pid, _r in payers)
+    proposals = []
+    for weight, pid, reasons in payers:
+        if weight < top - 1e-9:
+            continue
+        entries = index.partner_amounts.get((pid, line.currency, line.sign), ())
+        pos = bisect.bisect_left(entries, (line.cents,))
+        window = entries[max(0, pos - NEAREST_LIMIT) : pos + NEAREST_LIMIT]
+        window = sorted(window, key=lambda e: (abs(e[0] - line.cents), e[1]))
+        for cents, _order, item_id in window[:NEAREST_LIMIT]:
+            closeness = 1.0 - min(1.0, abs(cents - line.cents) / max(cents, 1))
+            proposals.append(
+                Proposal(
+                    item_ids=(item_id,),
+                    score=round(weight * NEAREST_FACTOR * (0.5 + closeness / 2), 4),
+                    reasons=[*reasons, "amount:nearest", "currency"],
+                    partial=False,
+                    certain=False,
+                )
+            )
+    return proposals
 
 
 def match_lines(lines, items, partner_accounts=None, config=None, partner_names=None):

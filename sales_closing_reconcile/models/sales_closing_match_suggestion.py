@@ -71,6 +71,9 @@ class SalesClosingMatchSuggestion(models.Model):
             "amount:fee": self.env._("amount less a fee"),
             "amount:partial": self.env._("partial payment: the rest stays open"),
             "amount:over": self.env._("pays more than due"),
+            "amount:nearest": self.env._(
+                "nothing explains the amount: the payer's invoice nearest to it"
+            ),
             "amount:subset": self.env._("several invoices add up to the amount"),
             "date": self.env._("date close to the due date"),
             "currency": self.env._("same currency"),

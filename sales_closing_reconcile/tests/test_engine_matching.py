@@ -174,8 +174,12 @@ class TestEvidence(unittest.TestCase):
         self.assertEqual(dec.action, "suggest")
         self.assertEqual(dec.proposals[0].item_ids, (1,))
         self.assertTrue(dec.proposals[0].partial)
+        # the payer alone makes no partial payment: its items nearest in
+        # amount are only suggested for a person to look at
         dec = decide(line("600.00", "transfer", payer_name="ACME Trading"))[0]
-        self.assertFalse(any(p.item_ids == (1,) for p in dec.proposals))
+        self.assertNotEqual(dec.action, "auto")
+        self.assertFalse(any(p.partial for p in dec.proposals))
+        self.assertTrue(all("amount:nearest" in p.reasons for p in dec.proposals))
 
     def test_subset_with_references(self):
         dec = decide(

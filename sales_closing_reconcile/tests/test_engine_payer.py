@@ -103,6 +103,43 @@ class TestPayerNames(unittest.TestCase):
         self.assertEqual(dec.action, "suggest")
 
 
+class TestNearestItemsOfAKnownPayer(unittest.TestCase):
+    """A known payer whose amount nothing explains: its open items nearest
+    in amount are suggested (never reconciled); an unknown payer gets
+    nothing."""
+
+    ITEMS = [
+        item(1, 10, "1000.00", "INV/2026/00001", "Nordic Foods AB"),
+        item(2, 10, "2500.00", "INV/2026/00002", "Nordic Foods AB"),
+        item(3, 10, "9000.00", "INV/2026/00003", "Nordic Foods AB"),
+        item(4, 10, "9900.00", "INV/2026/00004", "Nordic Foods AB"),
+        item(5, 20, "2400.00", "INV/2026/00005", "Alpine Dairy GmbH"),
+    ]
+
+    def test_overpayment_of_a_known_payer(self):
+        dec = decide(line("2600.00", "TRANSFER", "NORDIC FOODS AB"), items=self.ITEMS)[
+            0
+        ]
+        self.assertEqual(dec.action, "suggest")
+        self.assertEqual(dec.proposals[0].item_ids, (2,))
+        self.assertIn("amount:nearest", dec.proposals[0].reasons)
+        self.assertLessEqual(len(dec.proposals), 3)
+        self.assertNotIn((5,), [p.item_ids for p in dec.proposals])
+
+    def test_known_by_account(self):
+        dec = decide(
+            line("1900.00", "", "", payer_account="DE44500105175407324931"),
+            items=self.ITEMS,
+            accounts={"DE44500105175407324931": 10},
+        )[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertEqual(sorted(p.item_ids[0] for p in dec.proposals), [1, 2, 3])
+
+    def test_unknown_payer_gets_nothing(self):
+        dec = decide(line("2600.00", "TRANSFER", "ZENITH TOOLS"), items=self.ITEMS)[0]
+        self.assertEqual(dec.action, "none")
+
+
 class TestGroupedWithoutReference(unittest.TestCase):
     def _items(self, *amounts, partner=10, name="Acme Trading Ltd"):
         return [

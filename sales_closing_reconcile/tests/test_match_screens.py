@@ -26,6 +26,7 @@ class TestMatchScreens(TransactionCase):
             "amount:exact",
             "amount:fee",
             "amount:over",
+            "amount:nearest",
             "amount:subset",
             "date",
             "currency",
