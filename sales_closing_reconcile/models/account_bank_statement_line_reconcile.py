@@ -252,7 +252,7 @@ class AccountBankStatementLine(models.Model):
         if not rows:
             return
         owner_ids = [row[0] for row in rows]
-        self.env.flush_all()
+        self.env["account.partial.reconcile"].flush_model(["exchange_move_id"])
         # the partials losing an entry that is not theirs, then each entry
         # on its own partial (one UPDATE each, not one write per partial)
         self.env.cr.execute(

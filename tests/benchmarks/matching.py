@@ -1265,6 +1265,13 @@ def main():
             for st in st_lines:
                 states[st.sales_closing_match_state] += 1
             print("line states:", dict(states))
+            exchange_journal = env.company.currency_exchange_journal_id
+            print(
+                "exchange-difference entries Odoo made:",
+                env["account.move"].search_count(
+                    [("journal_id", "=", exchange_journal.id)]
+                ),
+            )
             show_kinds(
                 "action_auto_match per kind of line",
                 ours,
