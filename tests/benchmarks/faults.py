@@ -11,9 +11,10 @@ Usage (from the repository root)::
 The run copies the benchmark database (``--database``, the three addons)
 into a database of its own, installs Odoo's demo payment provider and
 ``faults_addons/sales_closing_faults_gateway`` (which sends the demo
-provider's charges, captures and voids to this script's gateway simulator;
-test only), generates its data, and starts a real Odoo server on a free
-loopback port: 2 HTTP workers, the cron worker and queue_job's runner.
+provider's charges, captures, voids and refunds to this script's gateway
+simulator; test only), generates its data, and starts a real Odoo server on a
+free loopback port: 2 HTTP workers, 2 cron workers (``--cron-threads``;
+Odoo's default ``max_cron_threads``) and queue_job's runner.
 While the server works (statement lines matched by queue jobs, delivered
 orders invoiced by the invoicing automation's scheduled action, due
 installments charged by theirs, deliveries validated over JSON-RPC and
@@ -938,7 +939,11 @@ class Run:
                 "faults",
                 options={
                     "workers": "2",
-                    "max_cron_threads": "1",
+                    # Odoo's default, as a deploy keeps it: with one, the
+                    # post-processing of the payments (minutes of Odoo's
+                    # payment creation, one a transaction) holds the only
+                    # cron worker and the invoicing waits behind it
+                    "max_cron_threads": str(self.args.cron_threads),
                     "server_wide_modules": "base,web,queue_job",
                     "limit_time_real": "900",
                     "limit_time_cpu": "900",
@@ -947,7 +952,9 @@ class Run:
                     "log_level": "warn",
                     "log_handler": (
                         "odoo.service.server:INFO,"
-                        "odoo.addons.queue_job.jobrunner.runner:INFO"
+                        "odoo.addons.queue_job.jobrunner.runner:INFO,"
+                        # each scheduled action's run and its duration
+                        "odoo.addons.base.models.ir_cron:INFO"
                     ),
                 },
                 queue_job={"channels": "root:1,root.sales_closing_matching:1"},
@@ -1118,12 +1125,13 @@ class Run:
     def drain(self):
         """Process faults off; the scheduled actions run until nothing is
         left (bounded by ``--timeout`` and 2,000 rounds of about 3 s: the
-        one cron worker of the full run post-processes the payments and
-        invoices the orders for longer than the 20 minutes of the former 400
-        rounds). The gateway keeps its faults until every due installment was
-        sent once (the installments' scheduled action may not have run yet
-        while the processes were killed), then answers every request."""
+        cron workers of the full run post-process the payments and invoice
+        the orders for longer than the 20 minutes of the former 400 rounds).
+        The gateway keeps its faults until every due installment was sent
+        once (the installments' scheduled action may not have run yet while
+        the processes were killed), then answers every request."""
         log("process faults off: draining")
+        drain_start = time.monotonic()
         if not self.server.alive():
             self.start_server()
         rounds = 0
@@ -1152,6 +1160,7 @@ class Run:
                 )
             if not (jobs or installments or orders or busy):
                 break
+        log(f"  drained in {time.monotonic() - drain_start:.0f} s ({rounds} rounds)")
         # the following days' runs: retried installments are charged again
         for days in (1, 2, 4, 8):
             day = datetime.date.today() + datetime.timedelta(days=days)
@@ -1172,7 +1181,8 @@ class Run:
     def execute(self):
         self.setup()
         log(
-            "server: 2 HTTP workers, a cron worker, queue_job's runner "
+            f"server: 2 HTTP workers, {self.args.cron_threads} cron worker(s), "
+            "queue_job's runner "
             f"(log in {self.workdir})"
         )
         self.deadline = time.monotonic() + self.args.timeout
@@ -1223,6 +1233,12 @@ def parse_args(argv=None):
     parser.add_argument("--worker-kills", type=int)
     parser.add_argument("--server-kills", type=int)
     parser.add_argument("--pg-kills", type=int)
+    parser.add_argument(
+        "--cron-threads",
+        type=int,
+        default=2,
+        help="the server's max_cron_threads (Odoo's default: 2)",
+    )
     parser.add_argument("--gateway-faults", type=float, default=0.3)
     parser.add_argument("--gateway-timeout", type=float, default=3.0)
     parser.add_argument(
