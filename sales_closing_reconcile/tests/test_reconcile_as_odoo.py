@@ -26,6 +26,8 @@ from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from . import test_matching_odoo
+
 
 class _RolledBack(Exception):
     """Raised to roll back a savepoint after reading what it did."""
@@ -67,28 +69,9 @@ class TestReconcileAsOdoo(AccountTestInvoicingCommon):
     # the data: invoices, statement lines and what each line pays
     # ------------------------------------------------------------------
 
-    def _invoice(self, partner, amount, currency=None, refund=False):
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_refund" if refund else "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": "2026-01-10",
-                "date": "2026-01-10",
-                "currency_id": (currency or self.company.currency_id).id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {"name": "Goods", "price_unit": amount, "tax_ids": []}
-                    )
-                ],
-            }
-        )
-        move.action_post()
-        return move
-
-    def _receivable(self, moves):
-        return moves.line_ids.filtered(
-            lambda aml: aml.account_id.account_type == "asset_receivable"
-        )
+    # the invoices and their receivable lines as the matching tests make them
+    _invoice = test_matching_odoo.TestMatchingOdoo._invoice
+    _receivable = test_matching_odoo.TestMatchingOdoo._receivable
 
     def _line(self, amount, label, journal=None, **extra):
         return self.env["account.bank.statement.line"].create(
