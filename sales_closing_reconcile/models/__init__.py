@@ -9,6 +9,7 @@ from . import account_bank_statement_line_matching
 from . import account_bank_statement_line_candidates
 from . import account_bank_statement_line_payouts
 from . import account_bank_statement_line_reconcile
+from . import account_bank_statement_line_suggestions
 from . import account_bank_statement
 from . import account_journal
 from . import sales_closing_match_wizard
