@@ -390,23 +390,47 @@ class TestMatchingOdoo(AccountTestInvoicingCommon):
         self.assertEqual(set(others.mapped("sales_closing_match_state")), {"new"})
 
     def test_concurrent_runs_skip_locked(self):
-        """Two transactions: the second never takes a line the first holds."""
+        """Two transactions on one matchable line: the second never takes
+        the line the first holds, and the invoice is reconciled once."""
         dbname = self.env.cr.dbname
         cr_a = sql_db.db_connect(dbname).cursor()
         cr_b = sql_db.db_connect(dbname).cursor()
-        line_id = None
+        line_id = invoice_id = partner_id = None
         try:
             cr_a.execute("SET lock_timeout = '5s'")
             env_a = api.Environment(cr_a, SUPERUSER_ID, {})
-            journal = env_a["account.journal"].search([("type", "=", "bank")], limit=1)
+            journal = env_a["account.journal"].search(
+                [("type", "=", "bank"), ("company_id", "=", env_a.company.id)],
+                limit=1,
+            )
             if not journal or not journal.suspense_account_id:
                 raise SkipTest("no bank journal in the database")
             try:
+                partner = env_a["res.partner"].create(
+                    {"name": "sales_closing concurrency customer"}
+                )
+                partner_id = partner.id
+                invoice = env_a["account.move"].create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": fields.Date.today(),
+                        "currency_id": journal.currency_id.id
+                        or env_a.company.currency_id.id,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"name": "Goods", "price_unit": 12.34, "tax_ids": []}
+                            )
+                        ],
+                    }
+                )
+                invoice.action_post()
+                invoice_id = invoice.id
                 line = env_a["account.bank.statement.line"].create(
                     {
                         "journal_id": journal.id,
                         "date": fields.Date.today(),
-                        "payment_ref": "sales_closing concurrency test",
+                        "payment_ref": f"sales_closing concurrency {invoice.name}",
                         "amount": 12.34,
                     }
                 )
@@ -423,18 +447,39 @@ class TestMatchingOdoo(AccountTestInvoicingCommon):
             self.assertEqual(line_b._sales_closing_lock(), [])
             stats = line_b._sales_closing_match_chunk()
             self.assertEqual(stats, {"auto": 0, "suggested": 0, "unmatched": 0})
-            line_a._sales_closing_match_chunk()
+            stats = line_a._sales_closing_match_chunk()
+            self.assertEqual(stats["auto"], 1)
             cr_a.commit()
             cr_b.rollback()
             # once committed the line is processed: a later run skips it
             self.assertEqual(line_b._sales_closing_lock(("new",)), [])
+            line_b._sales_closing_match_chunk()
+            cr_b.commit()
+            receivable = (
+                env_b["account.move"]
+                .browse(invoice_id)
+                .line_ids.filtered(
+                    lambda aml: aml.account_id.account_type == "asset_receivable"
+                )
+            )
+            self.assertEqual(len(receivable.matched_credit_ids), 1)
+            self.assertTrue(receivable.reconciled)
+            self.assertEqual(
+                len(line_b.move_id.line_ids.matched_debit_ids), 1, "reconciled once"
+            )
         finally:
             cr_b.rollback()
             cr_a.rollback()
-            if line_id:
-                env_a = api.Environment(cr_a, SUPERUSER_ID, {})
-                line = env_a["account.bank.statement.line"].browse(line_id).exists()
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            line = env_a["account.bank.statement.line"].browse(line_id).exists()
+            if line:
+                line.action_undo_reconciliation()
                 line.with_context(force_delete=True).unlink()
-                cr_a.commit()
+            invoice = env_a["account.move"].browse(invoice_id).exists()
+            if invoice:
+                invoice.button_draft()
+                invoice.with_context(force_delete=True).unlink()
+            env_a["res.partner"].browse(partner_id).exists().unlink()
+            cr_a.commit()
             cr_a.close()
             cr_b.close()
