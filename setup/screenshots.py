@@ -74,11 +74,34 @@ SCREENS = [
         None,
         None,
     ),
+    # China e-fapiao (the Shanghai company): the batch export wizard over
+    # the invoices to export, and an invoice with its issued e-fapiao
+    ("fapiao-export", "account.action_move_out_invoice_type", None, None),
+    (
+        "fapiao-invoice",
+        "account.action_move_out_invoice_type",
+        "account.move",
+        [("sales_closing_fapiao_state", "=", "issued")],
+    ),
 ]
 # What to do on a screen once it is loaded, before the shot: the review
 # screen shows a line with suggestions (the first line may have none), the
 # differences their first group.
 PREPARE = {
+    # the chatter's attachment box: the issued XML the import attached
+    "fapiao-invoice": """
+        (() => {
+            const clip = document.querySelector('.o-mail-Chatter-attachFiles');
+            if (clip) { clip.click(); }
+        })()
+    """,
+    # the export wizard opened as from the invoices' Action menu; %s is the
+    # list of the invoices to export
+    "fapiao-export": """
+        odoo.__WOWL_DEBUG__.root.env.services.action.doAction(
+            'sales_closing.sales_closing_fapiao_export_action',
+            {additionalContext: {active_model: 'account.move', active_ids: %s}})
+    """,
     "differences": """
         (() => {
             const group = document.querySelector('.o_group_header');
@@ -97,6 +120,24 @@ PREPARE = {
 PACKAGE_DOMAINS = {
     "en": [("company_id.partner_id.lang", "=like", "en%")],
     "zh": [("company_id.partner_id.lang", "=", "zh_CN")],
+}
+# Screens taller than the window: the invoice with its e-fapiao and, below
+# the lines, the chatter with the issued XML attached.
+HEIGHTS = {"fapiao-invoice": 1350}
+# Screens that are ready once this element shows (after PREPARE).
+WAIT = {
+    "fapiao-export": ".modal .o_form_renderer .o_data_row",
+    "fapiao-invoice": ".o-mail-AttachmentBox .o-mail-AttachmentCard",
+}
+# The records PREPARE works on: (model, domain), their ids replace its %s.
+PREPARE_IDS = {
+    "fapiao-export": (
+        "account.move",
+        [
+            ("sales_closing_fapiao_state", "=", "to_export"),
+            ("move_type", "=", "out_invoice"),
+        ],
+    ),
 }
 # Images copied into each addon's static/description/ (English ones).
 DESCRIPTION = {
@@ -189,7 +230,14 @@ class Browser:
         )
         return result.get("result", {}).get("value")
 
-    def shot(self, url, path, prepare=None):
+    def shot(self, url, path, prepare=None, wait=None, height=HEIGHT):
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=WIDTH,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         self.call("Page.navigate", url=url)
         deadline = time.time() + 60
         while not self.evaluate(READY):
@@ -199,6 +247,11 @@ class Browser:
         if prepare:
             time.sleep(0.5)
             self.evaluate(prepare)
+        if wait:
+            while not self.evaluate(f"Boolean(document.querySelector({wait!r}))"):
+                if time.time() > deadline:
+                    raise RuntimeError(f"{url}: {wait} did not show")
+                time.sleep(0.3)
         time.sleep(1.5)  # images, fonts and animations
         # a notice of the server (e.g. "this page has expired" when its
         # assets changed since the page loaded) is not part of the screen
@@ -269,6 +322,10 @@ def suggested_company(http, url):
 
 
 def first_id(http, url, model, domain):
+    return search_ids(http, url, model, domain, limit=1)[0]
+
+
+def search_ids(http, url, model, domain, limit=None):
     answer = http.post(
         f"{url}/web/dataset/call_kw",
         json={
@@ -276,7 +333,7 @@ def first_id(http, url, model, domain):
                 "model": model,
                 "method": "search",
                 "args": [domain],
-                "kwargs": {"limit": 1},
+                "kwargs": {"limit": limit, "order": "id"},
             }
         },
         timeout=60,
@@ -284,7 +341,7 @@ def first_id(http, url, model, domain):
     ids = answer.get("result")
     if not ids:
         raise RuntimeError(f"no {model} record to show: {answer.get('error')}")
-    return ids[0]
+    return ids
 
 
 def main():
@@ -292,6 +349,14 @@ def main():
     parser.add_argument("--url", default="http://localhost:8069")
     parser.add_argument(
         "--db", default=os.environ.get("SALES_CLOSING_DEMO_DB", "sales_closing_demo")
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="SCREEN",
+        choices=[screen[0] for screen in SCREENS],
+        help="take these screens only (no package PDF, nothing copied into "
+        "static/description/)",
     )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -307,6 +372,8 @@ def main():
                 url=args.url,
             )
             for name, action, model, domain in SCREENS:
+                if args.only and name not in args.only:
+                    continue
                 url = f"{args.url}/odoo/action-{action}"
                 if model:
                     url += f"/{first_id(http, args.url, model, domain)}"
@@ -320,10 +387,19 @@ def main():
                         value=str(company),
                         url=args.url,
                     )
-                browser.shot(url, path, PREPARE.get(name))
+                prepare = PREPARE.get(name)
+                if name in PREPARE_IDS:
+                    prepare %= json.dumps(
+                        search_ids(http, args.url, *PREPARE_IDS[name])
+                    )
+                browser.shot(
+                    url, path, prepare, WAIT.get(name), HEIGHTS.get(name, HEIGHT)
+                )
                 if company:
                     browser.call("Network.deleteCookies", name="cids", url=args.url)
                 print(f"{path.relative_to(REPO)}: {path.stat().st_size // 1024} KB")
+            if args.only:
+                continue
             package = first_id(
                 http, args.url, "sales.closing.package", PACKAGE_DOMAINS[lang]
             )
@@ -332,6 +408,8 @@ def main():
             print(f"{path.relative_to(REPO)}: {path.stat().st_size // 1024} KB")
     finally:
         browser.close()
+    if args.only:
+        return
     for addon, names in DESCRIPTION.items():
         for name in names:
             target = REPO / addon / "static" / "description" / f"{name}.png"

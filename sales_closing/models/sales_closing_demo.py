@@ -11,6 +11,7 @@ import io
 import logging
 import random
 from datetime import datetime, time, timedelta
+from xml.sax.saxutils import escape
 
 from dateutil.relativedelta import relativedelta
 from PIL import Image, ImageDraw, ImageFont
@@ -246,6 +247,8 @@ class SalesClosingDemo(models.AbstractModel):
             customers[-1].sales_closing_invoice_policy = "delivery"
             env._demo_as(users[2])._demo_bank_lines(company, today, spec["lang"])
             env._demo_periods(company, users, today)
+            if key == "cn":
+                env._demo_fapiao(company, customers, products, users, today)
         self._demo_odoo_records(companies)
         admin.write({"company_id": companies[0].id})
         return True
@@ -753,6 +756,151 @@ class SalesClosingDemo(models.AbstractModel):
         # superuser's when the loading ends
         self._demo_as(manager).env.flush_all()
         _logger.info("Sales Closing demo data loaded for %s", company.name)
+
+    def _demo_fapiao(self, company, customers, products, users, today):
+        """The Chinese company issues e-fapiao (数电票) from yesterday, by the
+        batch-issue file: its products get their tax classification codes; a
+        customer of its own (a 专票 buyer) has its unified social credit
+        code; four invoices of yesterday are posted in a sales journal of
+        their own, two of them issued on the platform and imported back (the
+        issued XML in the published shape, linked by buyer tax ID, total and
+        date, and attached), two to export.  The template is the company's
+        own upload (never shipped): the demo has none, so exporting asks for
+        it."""
+        # the accountant's language: the import's messages are in it
+        accountant = self._demo_as(users[2]).with_context(lang=users[2].lang).env
+        # settings, journal and catalogue by the administrator, the customer
+        # by its salesperson (each record in the name of who would do it)
+        admin = self._demo_as(self.env.ref("base.user_admin")).env
+        for product in products.with_env(admin):
+            product.sales_closing_fapiao_tax_code = (
+                "3040201000000000000"  # 现代服务: 技术服务
+                if product.type == "service"
+                else "1050201990000000000"  # 家具: 其他家具
+            )
+        company.with_env(admin).write(
+            {
+                "sales_closing_fapiao_enabled": True,
+                "sales_closing_fapiao_type": "02",
+                "sales_closing_fapiao_provider": "file",
+            }
+        )
+        # a customer of its own (the other demos' flows leave it alone),
+        # with a valid code (check digit), not a real company's
+        buyer = (
+            self._demo_as(customers[0].user_id)
+            .env["res.partner"]
+            .create(
+                {
+                    "name": "上海浦江精密仪器有限公司",
+                    "is_company": True,
+                    "street": "闵行区江川路1000号",
+                    "city": "上海",
+                    "zip": "200240",
+                    "state_id": self.env.ref("base.state_cn_SH").id,
+                    "country_id": self.env.ref("base.cn").id,
+                    "user_id": customers[0].user_id.id,
+                    "lang": self._demo_lang("zh_CN"),
+                    "email": "ap@pujiang.example.com",
+                    "vat": "91110108MA01HXKC2G",
+                    "sales_closing_fapiao_type": "01",
+                }
+            )
+        )
+        # a sales journal of their own: the other demos' invoices keep the
+        # numbers their bank lines quote
+        journal = admin["account.journal"].create(
+            {
+                "name": "数电发票"
+                if self._demo_lang("zh_CN") == "zh_CN"
+                else "E-Fapiao",
+                "code": "EFP",
+                "type": "sale",
+                "company_id": company.id,
+            }
+        )
+        invoices = accountant["account.move"]
+        plan = [
+            (buyer, [(products[0], 2), (products[4], 1)]),
+            (buyer, [(products[1], 4)]),
+            (customers[1], [(products[2], 10), (products[3], 1)]),
+            (customers[2], [(products[0], 1)]),
+        ]
+        for customer, lines in plan:
+            invoices |= accountant["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    # yesterday, due at once: not the invoice the payments
+                    # demo turns into an installment plan (due from today)
+                    "invoice_date": today - timedelta(days=1),
+                    "invoice_user_id": customer.user_id.id,
+                    "company_id": company.id,
+                    "journal_id": journal.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": product.id, "quantity": qty})
+                        for product, qty in lines
+                    ],
+                }
+            )
+        invoices.action_post()
+        # both issued files imported back at once, as the accountant does
+        files = accountant["ir.attachment"]
+        for index, invoice in enumerate(invoices[:2]):
+            number = f"2631200000{invoice.invoice_date:%y%m%d}{index + 1:04d}"
+            files |= accountant["ir.attachment"].create(
+                {
+                    "name": f"dzfp_{number}.xml",
+                    "raw": self._demo_issued_xml(invoice, number),
+                    "mimetype": "application/xml",
+                }
+            )
+        accountant["sales.closing.fapiao.import"].create(
+            {"company_id": company.id, "attachment_ids": [Command.set(files.ids)]}
+        ).action_import()
+        # what is left to recompute is written in the accountant's name now,
+        # not in OdooBot's at the next flush of the demo loader
+        accountant.flush_all()
+
+    def _demo_issued_xml(self, invoice, number):
+        """An issued e-fapiao XML as the platform lets one download it."""
+        company, buyer = invoice.company_id, invoice.commercial_partner_id
+        issued = f"{invoice.invoice_date} 10:30:00"
+        items = []
+        for line in invoice.invoice_line_ids:
+            items.append(
+                "<IssuItemInformation>"
+                f"<ItemName>{escape(line.product_id.name)}</ItemName><SpecMod/>"
+                f"<MeaUnits>{escape(line.product_uom_id.name)}</MeaUnits>"
+                f"<Quantity>{line.quantity:g}</Quantity>"
+                f"<UnPrice>{line.price_subtotal / line.quantity:.2f}</UnPrice>"
+                f"<Amount>{line.price_subtotal:.2f}</Amount>"
+                f"<TaxRate>{sum(line.tax_ids.mapped('amount')) / 100:g}</TaxRate>"
+                f"<ComTaxAm>{line.price_total - line.price_subtotal:.2f}</ComTaxAm>"
+                "<TaxClassificationCode>"
+                f"{line.product_id.sales_closing_fapiao_tax_code}"
+                "</TaxClassificationCode></IssuItemInformation>"
+            )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><EInvoice><Header>'
+            f"<EIid>{number}</EIid><EInvoiceTag>SWEI3100</EInvoiceTag>"
+            "<Version>0.32</Version></Header><EInvoiceData><SellerInformation>"
+            f"<SellerIdNum>{company.vat}</SellerIdNum>"
+            f"<SellerName>{escape(company.name)}</SellerName></SellerInformation>"
+            f"<BuyerInformation><BuyerIdNum>{buyer.vat}</BuyerIdNum>"
+            f"<BuyerName>{escape(buyer.name)}</BuyerName></BuyerInformation>"
+            "<BasicInformation>"
+            f"<TotalAmWithoutTax>{invoice.amount_untaxed:.2f}</TotalAmWithoutTax>"
+            f"<TotalTaxAm>{invoice.amount_tax:.2f}</TotalTaxAm>"
+            f"<TotalTax-includedAmount>{invoice.amount_total:.2f}"
+            "</TotalTax-includedAmount>"
+            f"<RequestTime>{issued}</RequestTime><Drawer>王芳</Drawer>"
+            f"</BasicInformation>{''.join(items)}<AdditionalInformation>"
+            f"<Remark>{escape(invoice.name)}</Remark></AdditionalInformation>"
+            "</EInvoiceData><TaxSupervisionInfo>"
+            f"<InvoiceNumber>{number}</InvoiceNumber><IssueTime>{issued}</IssueTime>"
+            "</TaxSupervisionInfo></EInvoice>"
+        ).encode()
 
     def _demo_invoice_layouts(self, company, key, customers):
         """A bank account on the invoices and each invoice layout in use:

@@ -157,6 +157,27 @@ class NuonuoSimulator:
                     return f"明细序号{index}单价×数量与金额不符"
         return None
 
+    def issued(self, entry):
+        """queryInvoiceResult's answer for an order issued."""
+        # the platform's tax: per line, rounded to the fen
+        untaxed, tax = Decimal("100.00"), Decimal("13.00")
+        if entry["order"].get("invoiceDetail"):
+            untaxed = tax = Decimal("0.00")
+        for detail in entry["order"].get("invoiceDetail", ()):
+            amount = self.untaxed(detail)
+            untaxed += amount
+            tax += (amount * Decimal(detail["taxRate"])).quantize(Decimal("0.01"))
+        return {
+            "status": "2",
+            "serialNo": f"S{entry['number']}",
+            "orderNo": entry["order"]["orderNo"],
+            "allElectronicInvoiceNumber": entry["number"],
+            "invoiceTime": 1768471200000,  # 2026-01-15 10:00 UTC
+            "orderAmount": str(untaxed + tax),
+            "taxAmount": str(tax),
+            "pdfUrl": "http://127.0.0.1/fapiao.pdf",
+        }
+
     def answer(self, method, payload):
         ok = {"code": "E0000", "describe": "成功"}
         if method == nuonuo.ISSUE:
@@ -168,31 +189,7 @@ class NuonuoSimulator:
             return {**ok, "result": {"invoiceSerialNum": f"S{number}"}}
         if method == nuonuo.QUERY:
             found = [self.orders[n] for n in payload["orderNos"] if n in self.orders]
-            result = []
-            for entry in found:
-                # the platform's tax: per line, rounded to the fen
-                untaxed, tax = Decimal("100.00"), Decimal("13.00")
-                if entry["order"].get("invoiceDetail"):
-                    untaxed = tax = Decimal("0.00")
-                for detail in entry["order"].get("invoiceDetail", ()):
-                    amount = self.untaxed(detail)
-                    untaxed += amount
-                    tax += (amount * Decimal(detail["taxRate"])).quantize(
-                        Decimal("0.01")
-                    )
-                result.append(
-                    {
-                        "status": "2",
-                        "serialNo": f"S{entry['number']}",
-                        "orderNo": entry["order"]["orderNo"],
-                        "allElectronicInvoiceNumber": entry["number"],
-                        "invoiceTime": 1768471200000,  # 2026-01-15 10:00 UTC
-                        "orderAmount": str(untaxed + tax),
-                        "taxAmount": str(tax),
-                        "pdfUrl": "http://127.0.0.1/fapiao.pdf",
-                    }
-                )
-            return {**ok, "result": result}
+            return {**ok, "result": [self.issued(entry) for entry in found]}
         if method == nuonuo.SAVE_RED:
             form = {
                 "billId": payload["billId"],
