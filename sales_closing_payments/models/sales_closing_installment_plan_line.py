@@ -410,6 +410,10 @@ class SalesClosingInstallmentPlanLine(models.Model):
         """Send the payment request of the line's transaction and apply its result."""
         self.ensure_one()
         transaction = self.transaction_id.sudo()  # sudo: see _prepare_charges
+        # what is pending (the invoice a recurring plan has just posted) is
+        # written in the name of who charges: the savepoint below would
+        # flush it in the name of the transaction's first environment
+        self.env.flush_all()
         try:
             with self.env.cr.savepoint():
                 transaction._send_payment_request()
