@@ -211,6 +211,15 @@ class AccountMove(models.Model):
             Period._log_redates(redates)
         return posted
 
+    @api.depends("sales_closing_fapiao_number")
+    def _compute_show_reset_to_draft_button(self):
+        """No *Reset to Draft* on an invoice with an issued e-fapiao: the
+        server refuses it (``_sales_closing_fapiao_check_write``)."""
+        res = super()._compute_show_reset_to_draft_button()
+        for move in self.filtered("sales_closing_fapiao_number"):
+            move.show_reset_to_draft_button = False
+        return res
+
     def button_draft(self):
         self._sales_closing_check()
         # an automatic invoice a user reset is never posted again by the

@@ -524,6 +524,7 @@ class TestFapiao(FapiaoCase):
             ]
         )
         self.assertEqual(move.sales_closing_fapiao_state, "issued")
+        self.assertFalse(move.show_reset_to_draft_button)
         for action in (move.button_draft, move.button_cancel):
             with self.assertRaises(UserError) as caught:
                 action()
