@@ -35,6 +35,9 @@ class NuonuoSimulator:
         self.calls = []
         self.payloads = []
         self.delay_after_issue = 0
+        # (total with tax, tax) the platform answers for every order instead
+        # of its own sums: an e-fapiao differing from the invoice sent
+        self.issued_amounts = None
         simulator = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -167,14 +170,15 @@ class NuonuoSimulator:
             amount = self.untaxed(detail)
             untaxed += amount
             tax += (amount * Decimal(detail["taxRate"])).quantize(Decimal("0.01"))
+        total, tax_text = self.issued_amounts or (str(untaxed + tax), str(tax))
         return {
             "status": "2",
             "serialNo": f"S{entry['number']}",
             "orderNo": entry["order"]["orderNo"],
             "allElectronicInvoiceNumber": entry["number"],
             "invoiceTime": 1768471200000,  # 2026-01-15 10:00 UTC
-            "orderAmount": str(untaxed + tax),
-            "taxAmount": str(tax),
+            "orderAmount": total,
+            "taxAmount": tax_text,
             "pdfUrl": "http://127.0.0.1/fapiao.pdf",
         }
 

@@ -37,6 +37,7 @@ class TestDifferencesFapiao(FapiaoCloseCase):
         # issued through the provider, whose e-fapiao says 113.00 / 13.00
         # while Odoo's invoice is 226.00 / 26.00
         self.use_nuonuo(simulator)
+        simulator.issued_amounts = ("113.00", "13.00")
         differs = self.invoice(self.special, [(self.desk, 2, 100.0, 0.0, self.tax13)])
         differs.with_user(self.accountant).action_sales_closing_fapiao_issue()
         differs.with_user(self.accountant).action_sales_closing_fapiao_issue()
