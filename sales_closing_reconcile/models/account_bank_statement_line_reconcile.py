@@ -236,16 +236,22 @@ class AccountBankStatementLine(models.Model):
         moves = partials.exchange_move_id
         if not moves:
             return
+        # the batch's own partials by journal item: not those reconciling an
+        # exchange entry's line with a counterpart (they own no entry)
+        exchange_lines = moves.line_ids
         owners = {}
         for partial in partials:
-            for aml in partial.debit_move_id | partial.credit_move_id:
+            sides = partial.debit_move_id | partial.credit_move_id
+            if sides & exchange_lines:
+                continue
+            for aml in sides:
                 owners.setdefault(aml, partial)
         rows = []
         for move in moves:
             reconciled = (
                 move.line_ids.matched_debit_ids.debit_move_id
                 | move.line_ids.matched_credit_ids.credit_move_id
-            ) - move.line_ids
+            ) - exchange_lines
             owner = next((owners[aml] for aml in reconciled if aml in owners), None)
             if owner and owner.exchange_move_id != move:
                 rows.append((owner.id, move.id))
