@@ -152,6 +152,16 @@ class FapiaoCloseCase(FapiaoCase):
             }
         )
 
+    def issue_blue_through_nuonuo(self):
+        """``self.blue``, a 专票 issued through the red-letter simulator
+        (``self.simulator``; the second click queries what the first issued)."""
+        self.simulator = RedSimulator()
+        self.addCleanup(self.simulator.stop)
+        self.use_nuonuo(self.simulator)
+        self.blue = self.invoice(self.special, [(self.desk, 1, 100.0, 0.0, self.tax13)])
+        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+
 
 @tagged("post_install", "-at_install")
 class TestFapiaoPackage(FapiaoCloseCase):
@@ -243,12 +253,7 @@ class TestFapiaoRedProvider(FapiaoCloseCase):
 
     def setUp(self):
         super().setUp()
-        self.simulator = RedSimulator()
-        self.addCleanup(self.simulator.stop)
-        self.use_nuonuo(self.simulator)
-        self.blue = self.invoice(self.special, [(self.desk, 1, 100.0, 0.0, self.tax13)])
-        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
-        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.issue_blue_through_nuonuo()
         self.assertEqual(self.blue.sales_closing_fapiao_number, "26312000000000000001")
         self.refund_move = self.refund(self.blue)
         self.form = self.refund_move.sales_closing_fapiao_red_ids
@@ -616,12 +621,7 @@ class TestFapiaoBuyerForms(FapiaoCloseCase):
 
     def setUp(self):
         super().setUp()
-        self.simulator = RedSimulator()
-        self.addCleanup(self.simulator.stop)
-        self.use_nuonuo(self.simulator)
-        self.blue = self.invoice(self.special, [(self.desk, 1, 100.0, 0.0, self.tax13)])
-        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
-        self.blue.with_user(self.accountant).action_sales_closing_fapiao_issue()
+        self.issue_blue_through_nuonuo()
         self.number = self.blue.sales_closing_fapiao_number
         self.today = str(fields.Date.context_today(self.blue))
         self.Red = self.env["sales.closing.fapiao.red"]
