@@ -4,6 +4,7 @@ from . import res_config_settings
 from . import sales_closing_match_suggestion
 from . import sales_closing_match_run
 from . import sales_closing_match_slice
+from . import account_analytic_distribution_model
 from . import account_move
 from . import account_bank_statement_line_matching
 from . import account_bank_statement_line_candidates

@@ -47,7 +47,10 @@ class AccountMove(models.Model):
                 forced_year_end or date_end.year, format_values["year_end_length"]
             )
             format_values["month"] = self[self._sequence_date_field].month
-        self.flush_recordset()
+        # the row must be under the unique index (posted, in its journal)
+        # for the number to be claimed there: those two fields, not the whole
+        # entry (its amounts are computed later for the whole batch at once)
+        self.flush_recordset(["state", "journal_id"])
         field = self._sequence_field
         with self.env.cr.savepoint(flush=False) as savepoint:
             while True:
