@@ -61,21 +61,23 @@ date              proximity to due date (60-day linear decay)  0.15 x prox
 ================  ==========================================  ============
 
 ``match`` is the ``ref_match`` score (1.0 exact, 0.95 zeros dropped, down
-to 0.7 for a bare last digit group).  Modifiers: a partial payment
-(amount below the residual less the fee tolerance, ``amount:partial``) is
-only proposed with a reference match >= 0.9 (>= 0.8 when the partner is
+to 0.7 for a bare last digit group). Modifiers: a partial payment (amount
+below the residual less the fee tolerance, ``amount:partial``) is only
+proposed with a reference match >= 0.9 (>= 0.8 when the partner is
 identified too) and is scaled by 0.85; an over-payment (``amount:over``)
 likewise, scaled by 0.7; when the label cites some candidate with a match
->= 0.9, candidates it does not cite are scaled by 0.8 (the payer said
-which document); a subset not fully cited is scaled by 0.85 when a single
-item already explains the amount exactly.  The partner on the line or of
-the payer account and a payer name of the same partner combine (noisy-OR
-of 0.8 and 0.8 x sim).  Two partners whose names fit the payer's about as
-well (within 0.05, both >= 0.8) are namesakes: their name similarity
-counts 0.75 at most, so that the name alone never decides between them.
-Lines whose text says they are not customer money (bank fee, salary, tax,
-interest, 手续费, 工资, 税 ...) keep only strongly cited proposals and are
-never auto.
+>= 0.9, candidates it does not cite are scaled by 0.8 (the payer said which
+document); a number read with its prefix or digit structure (>= 0.9) cites
+no other candidate whose reference carries the same number without that
+prefix (``_one_document_a_number``); a subset not fully cited is scaled by
+0.85 when a single item already explains the amount exactly. The partner on
+the line or of the payer account and a payer name of the same partner
+combine (noisy-OR of 0.8 and 0.8 x sim). Two partners whose names fit the
+payer's about as well (within 0.05, both >= 0.8) are namesakes: their name
+similarity counts 0.75 at most, so that the name alone never decides
+between them. Lines whose text says they are not customer money (bank fee,
+salary, tax, interest, 手续费, 工资, 税 ...) keep only strongly cited proposals
+and are never auto.
 
 Certain payer
 -------------
@@ -276,7 +278,8 @@ def _prepare_line(raw, index, config):
 
 
 def _ref_scores(line, index):
-    """item id -> (score, reason) for items cited in the line text."""
+    """item id -> (score, reason, reference) for items cited in the line
+    text."""
     cited = {}
     checked = {}
     best_rank = {}  # the best and, on ties, the longest cited reference wins
@@ -291,8 +294,45 @@ def _ref_scores(line, index):
                 rank = (score, len(ref))
                 if score > 0 and rank > best_rank.get(item_id, (0, 0)):
                     best_rank[item_id] = rank
-                    cited[item_id] = (score, reason)
+                    cited[item_id] = (score, reason, ref)
     return cited
+
+
+def _one_document_a_number(cited):
+    """``cited`` without the citations a better one explains.
+
+    One number in the text names one document: when a reference is read
+    in the text with its letters or its whole digit structure (a match
+    >= ``STRONG_REF``: ``INV/2026/25134`` in ``'INV-2026-25134'``), the
+    other candidates cited only by that number without their prefix
+    (another customer's order ``S25134``, a match below ``STRONG_REF``)
+    are not a second document named.  A bare number (``'25134'``) reads
+    as well as an order as an invoice: both stay."""
+    if len(cited) < 2:
+        return cited
+    strong = {
+        _main_number(ref)
+        for score, _reason, ref in cited.values()
+        if score >= STRONG_REF
+    }
+    if not strong:
+        return cited
+    return {
+        item_id: value
+        for item_id, value in cited.items()
+        if value[0] >= STRONG_REF or _main_number(value[2]) not in strong
+    }
+
+
+_DIGITS_RE = re.compile(r"[0-9]+")
+
+
+def _main_number(ref):
+    """The longest digit group of ``ref`` without leading zeros: the number
+    a text cites it by (``'25134'`` for ``INV/2026/025134`` and
+    ``S25134``)."""
+    groups = _DIGITS_RE.findall(ref)
+    return max(groups, key=len).lstrip("0") if groups else ref
 
 
 _NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{1,6}(?![0-9])")
@@ -622,13 +662,16 @@ def evaluate_line(line, index, config):
     if line.sign == 0 or not line.currency:
         return Decision(line.id, "none", []), []
     cited, cited_credits = {}, {}
-    for item_id, value in _ref_scores(line, index).items():
+    for item_id, (score, reason, ref) in _ref_scores(line, index).items():
         item = index.items[item_id]
         if item.currency == line.currency:
             if item.sign == line.sign:
-                cited[item_id] = value
+                cited[item_id] = (score, reason, ref)
             else:
-                cited_credits[item_id] = value
+                cited_credits[item_id] = (score, reason, ref)
+    # (score, reason) of the candidates, each kind of document on its own
+    cited = {i: v[:2] for i, v in _one_document_a_number(cited).items()}
+    cited_credits = {i: v[:2] for i, v in _one_document_a_number(cited_credits).items()}
     _list_citations(line, index, cited)
     solved = _solve_certain_payers(line, index, config) if not line.noise else {}
     certain_singles = {

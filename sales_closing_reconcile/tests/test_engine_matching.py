@@ -471,6 +471,36 @@ class TestWideEvidence(unittest.TestCase):
         )[0]
         self.assertEqual(dec.proposals[0].item_ids, (2,))
 
+    def test_one_number_names_one_document(self):
+        """Another customer's order carrying the number of the invoice the
+        label cites with its prefix (``S25134`` read in
+        ``'INV-2026-25134'``) is no second document named: the partial
+        payment of the invoice is certain.  A bare number reads as well as
+        the order as the invoice: neither is certain."""
+        items = [
+            item(1, 10, "6635.58", "INV/2026/25134", "River Foods"),
+            item(
+                2,
+                11,
+                "242.83",
+                "INV/2026/15134",
+                "Pacific Traders",
+                order_refs=["S25134"],
+            ),
+        ]
+        payer = "RIVER FOODS"
+        dec = decide(line("3981.34", "INV-2026-25134", payer), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+        self.assertTrue(dec.proposals[0].partial)
+        self.assertNotIn((2,), [p.item_ids for p in dec.proposals])
+        dec = decide(line("3981.34", "25134", payer), items=items)[0]
+        self.assertEqual(dec.action, "suggest")
+        # the order's own customer paying it in full, the number bare: auto
+        dec = decide(line("242.83", "S25134", "Pacific Traders"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (2,))
+
     def test_garbage_collector_state_is_restored(self):
         self.assertTrue(gc.isenabled())
         decide(line("1200.00", "INV/2026/00101"))
