@@ -55,7 +55,7 @@ amount:fee        residual - amount within fee tolerance      0.65
                   certain payer's items: 0.8)
 amount:subset     several items of one partner sum exactly    0.80
 amount:subset+fee subset sum within fee tolerance             0.60
-                  (certain: 0.8)
+                  (certain: 0.8; no item cited: 0.45)
 (amount only)     exact/fee amount with no ref nor partner    0.50
 date              proximity to due date (60-day linear decay)  0.15 x prox
 ================  ==========================================  ============

@@ -47,6 +47,7 @@ from .scoring import (
     W_REF,
     W_SUBSET,
     W_SUBSET_FEE,
+    W_SUBSET_FEE_NO_REF,
     Proposal,
     amount_relation,
     date_weight,
@@ -537,7 +538,14 @@ def score_subset(line, chosen, cited, config, certain=False):
         reasons.extend(partner_reasons)
     all_cited = min(ref_scores) >= STRONG_REF
     certain = certain or (relation == "fee" and all_cited)
-    weights.append(W_SUBSET if relation == "exact" or certain else W_SUBSET_FEE)
+    if relation == "exact" or certain:
+        weights.append(W_SUBSET)
+    elif coverage:
+        weights.append(W_SUBSET_FEE)
+    else:
+        # several uncited items less a fee: among a payer's many open items
+        # some sum comes near any amount; below one item less a fee
+        weights.append(W_SUBSET_FEE_NO_REF)
     reasons.append("amount:subset")
     if relation == "fee":
         reasons.append("amount:fee")

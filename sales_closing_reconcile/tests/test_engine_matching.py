@@ -501,6 +501,27 @@ class TestWideEvidence(unittest.TestCase):
         self.assertEqual(dec.action, "auto")
         self.assertEqual(dec.proposals[0].item_ids, (2,))
 
+    def test_one_item_less_a_fee_before_uncited_items_less_a_fee(self):
+        """Two namesakes, no reference: one invoice less a bank fee comes
+        before two uncited invoices whose sum is near the amount (among a
+        payer's many open items some sum comes near any amount)."""
+        items = [
+            item(1, 10, "6569.92", "INV/2026/46050", "Müller Software GmbH"),
+            item(2, 10, "4892.70", "INV/2026/10618", "Müller Software GmbH"),
+            item(3, 10, "1674.26", "INV/2026/15246", "Müller Software GmbH"),
+            item(4, 11, "6600.00", "INV/2026/00300", "Müller Software KG"),
+        ]
+        dec = decide(
+            line("6544.92", "TRANSFER", payer_name="MUELLER SOFTWARE"),
+            items=items,
+            accounts={},
+        )[0]
+        self.assertEqual(dec.action, "suggest")
+        ranked = [p.item_ids for p in dec.proposals]
+        self.assertEqual(ranked[0], (1,))
+        self.assertLess(ranked.index((1,)), ranked.index((2, 3)))
+        self.assertIn("amount:subset", dec.proposals[ranked.index((2, 3))].reasons)
+
     def test_garbage_collector_state_is_restored(self):
         self.assertTrue(gc.isenabled())
         decide(line("1200.00", "INV/2026/00101"))
