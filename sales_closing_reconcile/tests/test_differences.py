@@ -9,25 +9,15 @@ import openpyxl
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from .common import MatchingCase
 
 
-class DifferencesCase(AccountTestInvoicingCommon):
+class DifferencesCase(MatchingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env.user.groups_id += cls.env.ref("sales_closing.group_closing_manager")
-        cls.company = cls.company_data["company"]
-        cls.bank = cls.company_data["default_journal_bank"]
-        cls.fee_account = cls.env["account.account"].create(
-            {"name": "Bank Fees", "code": "626100", "account_type": "expense"}
-        )
-        cls.company.write(
-            {
-                "sales_closing_fee_tolerance": 3.0,
-                "sales_closing_fee_account_id": cls.fee_account.id,
-            }
-        )
+        cls.company.sales_closing_fee_tolerance = 3.0
         cls.customer = cls.env["res.partner"].create({"name": "Nordic Trading GmbH"})
         cls.product = cls.env["product.product"].create(
             {

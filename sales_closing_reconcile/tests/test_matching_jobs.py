@@ -10,11 +10,11 @@ from psycopg2 import OperationalError
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..models.account_bank_statement_line_matching import RUN_STATES
 from ..models.sales_closing_match_run import CHANNEL, MAX_RETRIES
+from .common import MatchingCase
 
 
 class FakeSerializationFailure(OperationalError):
@@ -40,22 +40,15 @@ def line_outcome(line):
 
 
 @tagged("post_install", "-at_install")
-class TestMatchingJobs(AccountTestInvoicingCommon):
+class TestMatchingJobs(MatchingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.user.groups_id += cls.env.ref("sales_closing.group_closing_accountant")
-        cls.company = cls.company_data["company"]
-        cls.bank = cls.company_data["default_journal_bank"]
-        fee_account = cls.env["account.account"].create(
-            {"name": "Bank Fees", "code": "626100", "account_type": "expense"}
-        )
         cls.company.write(
             {
                 "sales_closing_match_threshold": 0.95,
                 "sales_closing_match_margin": 0.15,
                 "sales_closing_fee_tolerance": 3.0,
-                "sales_closing_fee_account_id": fee_account.id,
             }
         )
         cls.partners = cls.env["res.partner"].create(
@@ -69,7 +62,6 @@ class TestMatchingJobs(AccountTestInvoicingCommon):
                 )
             ]
         )
-        cls.Line = cls.env["account.bank.statement.line"]
         cls.Job = cls.env["queue.job"].sudo()
 
     def _invoice(self, partner, amount, date="2026-01-10", term=None):

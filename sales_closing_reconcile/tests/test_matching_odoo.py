@@ -5,30 +5,19 @@ from unittest import SkipTest
 from odoo import SUPERUSER_ID, Command, api, fields, sql_db
 from odoo.tests import tagged
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from .common import MatchingCase
 
 
 @tagged("post_install", "-at_install")
-class TestMatchingOdoo(AccountTestInvoicingCommon):
+class TestMatchingOdoo(MatchingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.user.groups_id += cls.env.ref("sales_closing.group_closing_accountant")
-        cls.company = cls.company_data["company"]
-        cls.bank = cls.company_data["default_journal_bank"]
-        cls.fee_account = cls.env["account.account"].create(
-            {
-                "name": "Bank Fees",
-                "code": "626100",
-                "account_type": "expense",
-            }
-        )
         cls.company.write(
             {
                 "sales_closing_match_threshold": 0.95,
                 "sales_closing_match_margin": 0.15,
                 "sales_closing_fee_tolerance": 3.0,
-                "sales_closing_fee_account_id": cls.fee_account.id,
             }
         )
         cls.eur = cls.setup_other_currency(
@@ -38,7 +27,6 @@ class TestMatchingOdoo(AccountTestInvoicingCommon):
         cls.nordic = cls.env["res.partner"].create({"name": "Nordic Trading GmbH"})
         cls.alpine = cls.env["res.partner"].create({"name": "Alpine Foods Ltd"})
         cls.orion = cls.env["res.partner"].create({"name": "Orion Motors SARL"})
-        cls.Line = cls.env["account.bank.statement.line"]
 
     # ------------------------------------------------------------------
     # helpers

@@ -3,26 +3,18 @@
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from .common import MatchingCase
 
 
 @tagged("post_install", "-at_install")
-class TestPayouts(AccountTestInvoicingCommon):
+class TestPayouts(MatchingCase):
+    fee_account_name = "Gateway Fees"
+    fee_account_code = "626200"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.user.groups_id += cls.env.ref("sales_closing.group_closing_accountant")
-        cls.company = cls.company_data["company"]
-        cls.bank = cls.company_data["default_journal_bank"]
-        cls.fee_account = cls.env["account.account"].create(
-            {"name": "Gateway Fees", "code": "626200", "account_type": "expense"}
-        )
-        cls.company.write(
-            {
-                "sales_closing_fee_tolerance": 3.0,
-                "sales_closing_fee_account_id": cls.fee_account.id,
-            }
-        )
+        cls.company.sales_closing_fee_tolerance = 3.0
         cls.anna = cls.env["res.partner"].create({"name": "Anna Schmidt"})
         cls.li = cls.env["res.partner"].create({"name": "Li Wei"})
         cls.stripe = cls.env["account.journal"].create(
@@ -31,7 +23,6 @@ class TestPayouts(AccountTestInvoicingCommon):
         cls.alipay = cls.env["account.journal"].create(
             {"name": "Alipay", "code": "TALP", "type": "bank"}
         )
-        cls.Line = cls.env["account.bank.statement.line"]
 
     def _invoice(self, partner, amount):
         move = self.env["account.move"].create(

@@ -24,9 +24,8 @@ entries and the same residuals on the open items.
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-
 from . import test_matching_odoo
+from .common import MatchingCase
 
 
 class _RolledBack(Exception):
@@ -34,20 +33,13 @@ class _RolledBack(Exception):
 
 
 @tagged("post_install", "-at_install")
-class TestReconcileAsOdoo(AccountTestInvoicingCommon):
+class TestReconcileAsOdoo(MatchingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.user.groups_id += cls.env.ref("sales_closing.group_closing_accountant")
-        cls.company = cls.company_data["company"]
-        cls.bank = cls.company_data["default_journal_bank"]
-        cls.fee_account = cls.env["account.account"].create(
-            {"name": "Bank Fees", "code": "626100", "account_type": "expense"}
-        )
         cls.discount_account = cls.env["account.account"].create(
             {"name": "Discounts Granted", "code": "709100", "account_type": "expense"}
         )
-        cls.company.sales_closing_fee_account_id = cls.fee_account
         # units per company currency unit: the invoices at 2.0, the
         # payments after the rate moved to 2.5
         cls.usd = cls.setup_other_currency(
