@@ -223,9 +223,11 @@ def _trade_split(core):
 
 def _latin_tokens(text, places):
     tokens = [t for t in re.split(r"[^0-9a-z]+", text) if t and t not in STOPWORDS]
-    # a bank's cut of the legal form: "co lt", "company limi"
+    # a bank's cut of the legal form: "co lt", "company limi", "co l"
     if len(tokens) > 2 and any(
-        head.startswith(tokens[-1]) and len(tokens[-1]) >= 3 for head in LEGAL_HEADS
+        head.startswith(tokens[-1])
+        and (len(tokens[-1]) >= 3 or tokens[-2] in LATIN_LEGAL)
+        for head in LEGAL_HEADS
     ):
         tokens.pop()
     while len(tokens) > 1 and (tokens[-1] in LATIN_LEGAL or tokens[-1] == "&"):

@@ -73,6 +73,23 @@ class TestChineseNames(unittest.TestCase):
         )
         self.assertLess(sim(HUADA, "HUADA TRADING CO LTD"), 0.7)
 
+    def test_english_trade_words(self):
+        """Trade words as Chinese companies write them in English:
+        制品 products, 鞋业 shoes, 新材料 new material, 进出口 "IMP. & EXP."."""
+        for partner, payer in (
+            ("宁波天成塑料制品有限公司", "NINGBO TIANCHENG PLASTIC PRODUCTS CO"),
+            ("东莞永盛五金制品有限公司", "DONGGUAN YONGSHENG HARDWARE PRODUCTS"),
+            ("温州瑞达鞋业有限公司", "WENZHOU RUIDA SHOES CO LTD"),
+            ("温州瑞达鞋业有限公司", "WENZHOU RUIDA FOOTWEAR CO LTD"),
+            ("无锡华光新材料科技有限公司", "WUXI HUAGUANG NEW MATERIAL TECHNOLOGY"),
+            ("厦门嘉禾进出口有限公司", "XIAMEN JIAHE IMP. & EXP. CO., LTD."),
+        ):
+            self.assertGreaterEqual(sim(partner, payer), 0.95, payer)
+        # another trade is another company
+        self.assertLess(
+            sim("温州瑞达鞋业有限公司", "WENZHOU RUIDA PLASTIC PRODUCTS CO LTD"), 0.7
+        )
+
 
 class TestLatinNames(unittest.TestCase):
     def test_case_punctuation_legal_forms(self):
@@ -91,6 +108,14 @@ class TestLatinNames(unittest.TestCase):
         for width in (18, 20, 30, 32):
             self.assertGreaterEqual(sim(partner, full[:width]), 0.95, full[:width])
         self.assertLess(sim(partner, "NORTHERN"), 0.95)  # too short to tell
+        # the legal form cut after its first letter
+        self.assertGreaterEqual(
+            sim("上海华信电子有限公司", "SHANGHAI HUAXIN ELECTRONICS CO., L"), 0.95
+        )
+        self.assertEqual(
+            names.name_form("NORTHERN PACIFIC LOGISTICS CO L").core,
+            "northern pacific logistics",
+        )
 
     def test_abbreviations(self):
         self.assertGreaterEqual(
