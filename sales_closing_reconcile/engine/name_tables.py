@@ -261,6 +261,10 @@ TRADES = {
     "饮料": "beverage",
     "珠宝": "jewelry",
     "卫浴": "sanitary",
+    "纺织品": "textile",
+    "零部件": "parts",
+    "配件": "parts",
+    "日用品": "daily products",
 }
 TRADES_BY_LENGTH = sorted(TRADES, key=len, reverse=True)
 
@@ -335,6 +339,31 @@ CANONICAL = {
     # "IMP. & EXP.", as Chinese companies abbreviate 进出口 in English
     "imp": "import",
     "exp": "export",
+    "medicine": "pharma",
+    "medicines": "pharma",
+    "electrical": "electric",
+    # 电器 "Electric Appliance(s)": one word (repeats are dropped)
+    "appliance": "electric",
+    "appliances": "electric",
+    "enterprise": "industrial",
+    "enterprises": "industrial",
+    "biotechnology": "biotech",
+    "optoelectronics": "optoelectronic",
+    "part": "parts",
+    "components": "parts",
 }
+# Two words for one trade word: "Science and Technology" 科技, "Chemical
+# Industry" 化工, "Bio-Tech" 生物 ...
+PHRASES = {
+    ("science", "tech"): "tech",
+    ("chemical", "industrial"): "chemical",
+    ("environmental", "protection"): "environmental",
+    ("bio", "tech"): "biotech",
+    ("biotech", "tech"): "biotech",
+    ("arts", "crafts"): "crafts",
+    ("joint", "stock"): "",
+}
+# Titles before a person's name ("MRS ANNA SCHMIDT", "FRAU ANNA SCHMIDT").
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "herr", "frau", "mme", "mlle"})
 
 # Agents: the principal (the customer) is named after the marker.

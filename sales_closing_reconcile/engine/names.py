@@ -50,10 +50,12 @@ from .name_tables import (
     LATIN_LEGAL,
     LATIN_PLACE_PAIRS,
     LEGAL_HEADS,
+    PHRASES,
     PLACE_OF,
     PLACE_TAILS,
     PLACES,
     STOPWORDS,
+    TITLES,
     TRADES,
     TRADES_BY_LENGTH,
 )
@@ -223,6 +225,8 @@ def _trade_split(core):
 
 def _latin_tokens(text, places):
     tokens = [t for t in re.split(r"[^0-9a-z]+", text) if t and t not in STOPWORDS]
+    while len(tokens) > 2 and tokens[0] in TITLES:
+        tokens.pop(0)
     # a bank's cut of the legal form: "co lt", "company limi", "co l"
     if len(tokens) > 2 and any(
         head.startswith(tokens[-1])
@@ -232,6 +236,14 @@ def _latin_tokens(text, places):
         tokens.pop()
     while len(tokens) > 1 and (tokens[-1] in LATIN_LEGAL or tokens[-1] == "&"):
         tokens.pop()
+    # a branch: "... CO LTD SUZHOU BRANCH" (分公司), the branch's city is
+    # not the company's
+    if len(tokens) > 2 and tokens[-1] == "branch":
+        tokens.pop()
+        if len(tokens) > 2 and tokens[-1] in PLACE_OF:
+            tokens.pop()
+        while len(tokens) > 1 and tokens[-1] in LATIN_LEGAL:
+            tokens.pop()
     merged = []
     for token in tokens:
         if merged and (merged[-1], token) in LATIN_PLACE_PAIRS:
@@ -245,11 +257,24 @@ def _latin_tokens(text, places):
         places.add(PLACE_OF[tokens.pop()])
     while len(tokens) > 1 and tokens[-1] in LATIN_LEGAL:
         tokens.pop()
+    out = _collapse(tokens)
+    while len(out) > 1 and out[-1] in LATIN_LEGAL:
+        out.pop()  # "JOINT STOCK CO LTD": the legal form before the phrase
+    return out
+
+
+def _collapse(tokens):
+    """Trade words in one spelling: canonical words, two-word phrases as
+    one (``PHRASES``), a word repeated once."""
     out = []
     for token in tokens:
         token = CANONICAL.get(token, token)
-        if token == "tech" and out and out[-1] == "science":
-            out.pop()  # "science and technology": 科技
+        if out and (out[-1], token) in PHRASES:
+            token = PHRASES[(out.pop(), token)]
+            if not token:
+                continue
+        if out and out[-1] == token:
+            continue  # "Commerce and Trade": trading once
         out.append(token)
     return out
 
@@ -292,7 +317,9 @@ def partner_forms(raw):
             core = " ".join([brand_py] + trades_py)
             full_py = "".join(pinyin(form.full))
             forms.append(NameForm(core, places, full_py, False))
-            english = [brand_py] + [TRADES[t] for t in trades]
+            english = _collapse(
+                [brand_py] + [w for t in trades for w in TRADES[t].split()]
+            )
             forms.append(
                 NameForm(
                     " ".join(english), places, head + "".join(english) + "coltd", False

@@ -90,6 +90,28 @@ class TestChineseNames(unittest.TestCase):
             sim("温州瑞达鞋业有限公司", "WENZHOU RUIDA PLASTIC PRODUCTS CO LTD"), 0.7
         )
 
+    def test_english_phrases_branches_and_joint_stock(self):
+        """Two English words for one trade word, a branch, 股份 as "Joint
+        Stock"."""
+        for partner, payer in (
+            ("青岛海纳化工有限公司", "QINGDAO HAINA CHEMICAL INDUSTRY CO LTD"),
+            ("上海恒瑞商贸有限公司", "SHANGHAI HENGRUI COMMERCE AND TRADE CO LTD"),
+            ("宁波天成电器有限公司", "NINGBO TIANCHENG ELECTRICAL APPLIANCE CO LTD"),
+            ("上海恒瑞生物科技有限公司", "SHANGHAI HENGRUI BIOTECHNOLOGY CO LTD"),
+            ("上海恒瑞生物科技有限公司", "SHANGHAI HENGRUI BIO-TECH CO LTD"),
+            ("上海恒瑞工艺品有限公司", "SHANGHAI HENGRUI ARTS & CRAFTS CO LTD"),
+            (
+                "上海恒瑞环保科技有限公司",
+                "SHANGHAI HENGRUI ENVIRONMENTAL PROTECTION TECHNOLOGY",
+            ),
+            ("上海恒瑞汽车零部件有限公司", "SHANGHAI HENGRUI AUTO PARTS CO LTD"),
+            ("苏州金桥机械股份有限公司", "SUZHOU JINQIAO MACHINERY JOINT STOCK CO LTD"),
+            (HUADA, "SHANGHAI HUADA TECHNOLOGY CO LTD SUZHOU BRANCH"),
+        ):
+            self.assertEqual(sim(partner, payer), 1.0, payer)
+        # the branch's city is not the company's: still another city
+        self.assertLess(sim(HUADA, "BEIJING HUADA TECHNOLOGY CO LTD"), 0.7)
+
 
 class TestLatinNames(unittest.TestCase):
     def test_case_punctuation_legal_forms(self):
@@ -129,6 +151,11 @@ class TestLatinNames(unittest.TestCase):
 
 
 class TestSepaCharacters(unittest.TestCase):
+    def test_title_before_a_persons_name(self):
+        for payer in ("MRS ANNA SCHMIDT", "FRAU ANNA SCHMIDT", "SCHMIDT, ANNA"):
+            self.assertEqual(sim("Anna Schmidt", payer), 1.0, payer)
+        self.assertEqual(names.name_form("MR SMITH").core, "mr smith")
+
     def test_umlauts_and_accents_as_sepa_prints_them(self):
         for partner, printed in (
             ("Müller & Söhne Maschinenbau GmbH", "MUELLER + SOEHNE MASCHINENBAU GMBH"),
