@@ -364,6 +364,6 @@ PHRASES = {
     ("joint", "stock"): "",
 }
 # Titles before a person's name ("MRS ANNA SCHMIDT", "FRAU ANNA SCHMIDT").
-TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "herr", "frau", "mme", "mlle"})
+TITLES = frozenset({"mr", "mrs", "miss", "dr", "herr", "frau", "mme", "mlle"})
 
 # Agents: the principal (the customer) is named after the marker.

@@ -225,8 +225,6 @@ def _trade_split(core):
 
 def _latin_tokens(text, places):
     tokens = [t for t in re.split(r"[^0-9a-z]+", text) if t and t not in STOPWORDS]
-    while len(tokens) > 2 and tokens[0] in TITLES:
-        tokens.pop(0)
     # a bank's cut of the legal form: "co lt", "company limi", "co l"
     if len(tokens) > 2 and any(
         head.startswith(tokens[-1])
@@ -260,6 +258,8 @@ def _latin_tokens(text, places):
     out = _collapse(tokens)
     while len(out) > 1 and out[-1] in LATIN_LEGAL:
         out.pop()  # "JOINT STOCK CO LTD": the legal form before the phrase
+    while len(out) > 1 and out[0] in TITLES:
+        out.pop(0)  # "MRS ANNA SCHMIDT", "Dr. Oetker GmbH" and "DR OETKER"
     return out
 
 
