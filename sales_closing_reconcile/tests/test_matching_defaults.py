@@ -7,20 +7,18 @@ from lxml import etree
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from .common import MatchingCase
 
 
 @tagged("post_install", "-at_install")
-class TestMatchingDefaults(AccountTestInvoicingCommon):
+class TestMatchingDefaults(MatchingCase):
+    # nothing of ours is configured: the test company as Odoo makes it
+    fee_account_name = None
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # nothing of ours is configured: the test company as Odoo makes it
-        cls.env.user.groups_id += cls.env.ref("sales_closing.group_closing_accountant")
-        cls.company = cls.company_data["company"]
-        cls.bank = cls.company_data["default_journal_bank"]
         cls.customer = cls.env["res.partner"].create({"name": "Alpine Foods Ltd"})
-        cls.Line = cls.env["account.bank.statement.line"]
 
     def _invoice(self, partner, amount):
         move = self.env["account.move"].create(
