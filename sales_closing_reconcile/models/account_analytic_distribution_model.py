@@ -23,10 +23,10 @@ class AccountAnalyticDistributionModel(models.Model):
         Odoo computes the analytic distribution of every new journal item
         that is not an invoice line (counterparts of bank matches, the lines
         of exchange-difference entries) by searching the distribution
-        models, one search per partner and account: a third of the time
-        of booking an exchange-difference entry, on a database where no
-        model exists and the answer is always none.  With a model anywhere,
-        Odoo's own search runs unchanged."""
+        models, one search per partner and account, also on a database
+        where no model exists and the answer is always none (about 4 % of
+        a bank matching run's time on the benchmark).  With a model
+        anywhere, Odoo's own search runs unchanged."""
         if not self._sales_closing_has_models():
             return self.browse()
         return super()._get_applicable_models(vals)
