@@ -232,16 +232,14 @@ def _latin_tokens(text, places):
         for head in LEGAL_HEADS
     ):
         tokens.pop()
-    while len(tokens) > 1 and (tokens[-1] in LATIN_LEGAL or tokens[-1] == "&"):
-        tokens.pop()
+    _drop_legal_tail(tokens)
     # a branch: "... CO LTD SUZHOU BRANCH" (分公司), the branch's city is
     # not the company's
     if len(tokens) > 2 and tokens[-1] == "branch":
         tokens.pop()
         if len(tokens) > 2 and tokens[-1] in PLACE_OF:
             tokens.pop()
-        while len(tokens) > 1 and tokens[-1] in LATIN_LEGAL:
-            tokens.pop()
+        _drop_legal_tail(tokens)
     merged = []
     for token in tokens:
         if merged and (merged[-1], token) in LATIN_PLACE_PAIRS:
@@ -253,14 +251,20 @@ def _latin_tokens(text, places):
         places.add(PLACE_OF[tokens.pop(0)])
     while len(tokens) > 1 and tokens[-1] in PLACE_OF:
         places.add(PLACE_OF[tokens.pop()])
-    while len(tokens) > 1 and tokens[-1] in LATIN_LEGAL:
-        tokens.pop()
-    out = _collapse(tokens)
-    while len(out) > 1 and out[-1] in LATIN_LEGAL:
-        out.pop()  # "JOINT STOCK CO LTD": the legal form before the phrase
+    _drop_legal_tail(tokens)
+    # "GROUP JOINT STOCK CO LTD": a legal word left before a phrase dropped
+    out = _drop_legal_tail(_collapse(tokens))
     while len(out) > 1 and out[0] in TITLES:
         out.pop(0)  # "MRS ANNA SCHMIDT", "Dr. Oetker GmbH" and "DR OETKER"
     return out
+
+
+def _drop_legal_tail(tokens):
+    """``tokens`` without the legal-form words at their end (in place; the
+    first word always stays)."""
+    while len(tokens) > 1 and tokens[-1] in LATIN_LEGAL:
+        tokens.pop()
+    return tokens
 
 
 def _collapse(tokens):
