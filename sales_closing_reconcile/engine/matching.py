@@ -299,7 +299,8 @@ def _ref_scores(line, index):
 
 
 def _one_document_a_number(cited):
-    """``cited`` without the citations a better one explains.
+    """``cited`` (item id -> (score, reason, reference)) as item id ->
+    (score, reason), without the citations a better one explains.
 
     One number in the text names one document: when a reference is read
     in the text with its letters or its whole digit structure (a match
@@ -308,19 +309,15 @@ def _one_document_a_number(cited):
     (another customer's order ``S25134``, a match below ``STRONG_REF``)
     are not a second document named.  A bare number (``'25134'``) reads
     as well as an order as an invoice: both stay."""
-    if len(cited) < 2:
-        return cited
     strong = {
         _main_number(ref)
         for score, _reason, ref in cited.values()
         if score >= STRONG_REF
     }
-    if not strong:
-        return cited
     return {
-        item_id: value
-        for item_id, value in cited.items()
-        if value[0] >= STRONG_REF or _main_number(value[2]) not in strong
+        item_id: (score, reason)
+        for item_id, (score, reason, ref) in cited.items()
+        if score >= STRONG_REF or _main_number(ref) not in strong
     }
 
 
@@ -669,9 +666,9 @@ def evaluate_line(line, index, config):
                 cited[item_id] = (score, reason, ref)
             else:
                 cited_credits[item_id] = (score, reason, ref)
-    # (score, reason) of the candidates, each kind of document on its own
-    cited = {i: v[:2] for i, v in _one_document_a_number(cited).items()}
-    cited_credits = {i: v[:2] for i, v in _one_document_a_number(cited_credits).items()}
+    # each kind of document on its own
+    cited = _one_document_a_number(cited)
+    cited_credits = _one_document_a_number(cited_credits)
     _list_citations(line, index, cited)
     solved = _solve_certain_payers(line, index, config) if not line.noise else {}
     certain_singles = {
