@@ -7,9 +7,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .accounts import AccountIndex
 from .names import NameIndex
 from .normalize import ref_index_keys
-from .scoring import as_date, normalize_account, to_cents
+from .scoring import as_date, to_cents
 
 NAME_AMOUNT_CAP = 1000  # items of the line's exact amount checked by name
 
@@ -38,9 +39,7 @@ class MatchIndex:
         self.amount_index = defaultdict(list)  # (cur, sign, cents) -> [item id]
         self.names = NameIndex()
         self._amount_partners = {}
-        self.accounts = {
-            normalize_account(k): v for k, v in (partner_accounts or {}).items()
-        }
+        self.accounts = AccountIndex(partner_accounts)
         for order, raw in enumerate(items):
             self._add(order, raw)
         for partner_id, names in (partner_names or {}).items():

@@ -1,9 +1,10 @@
 """Matching engine: statement lines against open items, over plain data.
 
 By purpose: this module (index, lines, single items, decisions),
-``names`` (payer names as banks print them), ``subsets`` (grouped
-payments), ``scoring`` (settings, proposals, weights, amount relations),
-``payouts`` (gateway payouts), ``normalize`` (references).
+``names`` (payer names as banks print them), ``accounts`` (payer bank
+accounts as banks print them), ``subsets`` (grouped payments),
+``scoring`` (settings, proposals, weights, amount relations), ``payouts``
+(gateway payouts), ``normalize`` (references).
 
 Inputs
 ------
@@ -48,6 +49,8 @@ ref:order         sale order reference                        0.93 x match
 ref:tx            payment transaction reference               0.93 x match
 partner           line already carries the item's partner     0.80
 payer_account     payer account known on the item's partner   0.80
+                  (as banks print it, ``accounts``; only the
+                  last digits of a masked one: 0.5)
 payer_name        payer name vs partner names (sim >= 0.6)    0.80 x sim
 amount:exact      amount equals the residual                  0.80
 amount:fee        residual - amount within fee tolerance      0.65
@@ -119,7 +122,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import subsets
+from . import accounts, subsets
 from .index import MatchIndex
 from .names import NAME_MIN_SIM, payer_names
 from .normalize import ref_match, ref_tokens, token_keys
@@ -134,6 +137,7 @@ from .scoring import (  # noqa: F401 (MatchConfig ... are the engine's API)
     PARTIAL_MAX_SHARE,
     PARTIAL_REF_WITH_PARTNER,
     STRONG_REF,
+    W_ACCOUNT_TAIL,
     W_AMOUNT_ONLY,
     W_EXACT,
     W_FEE,
@@ -264,9 +268,18 @@ def _prepare_line(raw, index, config):
         evidence[pid] = (W_NAME * sim, ("payer_name",))
     line.certain = {pid for pid, (w, _r) in evidence.items() if w >= CERTAIN_PARTNER}
     identified = {}
-    account = normalize_account(get(raw, "payer_account"))
-    if account and account in index.accounts:
-        identified[index.accounts[account]] = "payer_account"
+    account = index.accounts.lookup(get(raw, "payer_account"))
+    if account and account[1] == accounts.FULL:
+        identified[account[0]] = "payer_account"
+    elif account:
+        # the last digits of a masked account: a hint, certain only with
+        # a payer name of the same partner
+        pid = account[0]
+        weight = noisy_or((W_ACCOUNT_TAIL, W_NAME * sims.get(pid, 0.0)))
+        reasons = ("payer_account",) + (("payer_name",) if sims.get(pid) else ())
+        evidence[pid] = (weight, reasons)
+        if weight >= CERTAIN_PARTNER:
+            line.certain.add(pid)
     if get(raw, "partner_id") is not None:
         identified[get(raw, "partner_id")] = "partner"
     for pid, reason in identified.items():

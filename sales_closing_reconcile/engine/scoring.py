@@ -15,6 +15,7 @@ ZERO = Decimal(0)
 W_REF = 0.93
 W_PARTNER = 0.8
 W_NAME = 0.8
+W_ACCOUNT_TAIL = 0.5  # a masked account's last digits fit one partner
 W_EXACT = 0.8
 W_FEE = 0.65
 W_FEE_UNIQUE = 0.8

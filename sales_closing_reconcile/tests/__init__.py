@@ -14,6 +14,7 @@ from . import test_security_controls
 from . import test_match_screens
 from . import test_engine_names
 from . import test_engine_payer
+from . import test_engine_accounts
 from . import test_matching_defaults
 from . import test_zh_cn_screens
 from . import test_review

@@ -13,7 +13,9 @@ lines with the mess met in real statements:
   cut at the field width (18, 20, 35, 40 characters), agents paying on
   behalf of the customer (代付, OBO), European names with umlauts and
   accents in SEPA's character set (Müller -> MUELLER, Société -> SOCIETE);
-* payments without reference (name + amount, or known payer account),
+* payments without reference (name + amount, or known payer account,
+  printed in groups of four, whole, as the IBAN's domestic number, or
+  masked but for its first six and last four or its last four digits),
   fees deducted by banks or gateways, grouped payments for several
   invoices, partial payments, refunds of credit notes;
 * what real statements show besides (``net_credit``, ``fee_noref``,
@@ -244,6 +246,9 @@ def _build_partners(rng, n_partners):
         else:
             currency = rng.choices(CURRENCIES, (0.78, 0.2, 0.02))[0]
         account = f"DE{rng.randrange(10**19, 10**20)}" if rng.random() < 0.6 else None
+        if account and style == "cn":
+            # a Chinese bank card or account number (19 digits), no IBAN
+            account = "62" + account[4:21]
         partners.append(
             {
                 "id": pid,
@@ -612,6 +617,22 @@ def _make_line(
     return None if line is None else (line, frozenset({item["id"]}))
 
 
+def _printed_account(draw, account):
+    """``account`` as a statement prints it, by ``draw`` in [0, 1): in
+    groups of four, whole, the domestic number of an IBAN without its
+    leading zeros, masked but for its first six and last four characters,
+    or but for its last four (the last a hint only)."""
+    if draw < 0.3:
+        return " ".join(account[i : i + 4] for i in range(0, len(account), 4))
+    if draw < 0.6:
+        return account
+    if draw < 0.75 and account[:2].isalpha():
+        return account[4:].lstrip("0")
+    if draw < 0.9:
+        return account[:6] + "*" * (len(account) - 10) + account[-4:]
+    return "****" + account[-4:]
+
+
 def _single_line(rng, scenario, item, partner, base):
     """A line paying one invoice in the way ``scenario`` says (or None)."""
     cents = item["cents"]
@@ -632,10 +653,7 @@ def _single_line(rng, scenario, item, partner, base):
             rng.choice(("TRANSFER", "SEPA CT", "")),
             with_name=rng.random() < 0.5,
         )
-        spaced = " ".join(
-            partner["account"][i : i + 4] for i in range(0, len(partner["account"]), 4)
-        )
-        line["payer_account"] = spaced if rng.random() < 0.5 else partner["account"]
+        line["payer_account"] = _printed_account(rng.random(), partner["account"])
     elif scenario == "fee":
         fee = rng.choice(
             (1500, 1000, 2500, 30 + cents * 29 // 1000, 30 + cents * 34 // 1000)
