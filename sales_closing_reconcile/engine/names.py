@@ -4,12 +4,14 @@ Pure functions and one index, stdlib only.
 
 A name is reduced to a :class:`NameForm`:
 
-* ``core``: folded (NFKC, case, punctuation) without legal forms (Ltd,
+* ``core``: folded (NFKC, case, punctuation, traditional ideographs as
+  simplified: ``華達`` -> ``华达``) without legal forms (Ltd,
   Co., GmbH, 有限公司, 股份有限公司, 集团 ..., also when the bank cut them:
   ``CO LT``, ``有限公``), without places (a leading city or province,
   ``(上海)``, ``(Shanghai)``), parenthesised parts, ``and``/``the``/``of``;
   English trade words in one spelling (``Technology``/``Tech``/
-  ``Technologies`` -> ``tech``, ``Trade`` -> ``trading`` ...);
+  ``Technologies`` -> ``tech``, ``Trade``/``TRDG`` -> ``trading``,
+  ``I/E`` -> ``import export`` ...);
 * ``places``: the places removed, in pinyin (``上海`` and ``Shanghai`` are
   one place): two names of different places are different companies;
 * ``full``: the whole folded name, compact, to recognise a name the bank
@@ -106,6 +108,18 @@ def _pinyin_table():
     return table
 
 
+@functools.lru_cache(maxsize=1)
+def _simplified_table():
+    """``str.translate`` table of ``data/traditional.txt``: traditional
+    ideographs to simplified (``華`` -> ``华``)."""
+    path = os.path.join(os.path.dirname(__file__), "data", "traditional.txt")
+    with open(path, encoding="utf-8") as handle:
+        pairs = [
+            pair for row in handle if not row.startswith("#") for pair in row.split()
+        ]
+    return {ord(pair[0]): pair[1] for pair in pairs}
+
+
 def pinyin(text):
     """Toneless pinyin of the ideographs of ``text``, one syllable each
     (``'华达'`` -> ``['hua', 'da']``); other characters are dropped, as
@@ -139,7 +153,8 @@ _UMLAUTS_BARE = str.maketrans(
 def _fold(text):
     text = unicodedata.normalize("NFKC", text or "").casefold()
     if not text.isascii():
-        text = text.translate(_UMLAUTS)
+        # Hong Kong and Taiwan write names in traditional characters
+        text = text.translate(_UMLAUTS).translate(_simplified_table())
         decomposed = unicodedata.normalize("NFKD", text)
         text = unicodedata.normalize(
             "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -223,7 +238,12 @@ def _trade_split(core):
             return core, trades
 
 
+# "I/E", "I&E": import and export (进出口) cut to its initials
+_IMPORT_EXPORT_RE = re.compile(r"\bi\s*[/&]\s*e\b")
+
+
 def _latin_tokens(text, places):
+    text = _IMPORT_EXPORT_RE.sub(" import export ", text)
     tokens = [t for t in re.split(r"[^0-9a-z]+", text) if t and t not in STOPWORDS]
     # a bank's cut of the legal form: "co lt", "company limi", "co l"
     if len(tokens) > 2 and any(

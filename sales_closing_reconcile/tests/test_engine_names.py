@@ -112,6 +112,34 @@ class TestChineseNames(unittest.TestCase):
         # the branch's city is not the company's: still another city
         self.assertLess(sim(HUADA, "BEIJING HUADA TECHNOLOGY CO LTD"), 0.7)
 
+    def test_traditional_characters(self):
+        """Hong Kong and Taiwan payers, or a partner saved so, write the
+        name in traditional characters."""
+        self.assertEqual(sim(HUADA, "上海華達科技有限公司"), 1.0)
+        self.assertEqual(
+            sim("深圳市宏图电子实业有限公司", "深圳市宏圖電子實業有限公司"), 1.0
+        )
+        self.assertEqual(sim("香港華達貿易有限公司", "香港华达贸易有限公司"), 1.0)
+        self.assertGreaterEqual(
+            sim("香港華達貿易有限公司", "HONG KONG HUADA TRADING CO LIMITED"), 0.95
+        )
+        self.assertLess(sim(HUADA, "上海華信科技有限公司"), 0.7)  # another brand
+
+    def test_english_abbreviations_banks_print(self):
+        for partner, payer in (
+            ("宁波永盛进出口贸易有限公司", "NINGBO YONGSHENG I/E TRADE CO.,LTD"),
+            ("宁波永盛进出口贸易有限公司", "NINGBO YONGSHENG I&E TRDG CO LTD"),
+            ("深圳市宏图电子实业有限公司", "SHENZHEN HONGTU ELEC IND CO LTD"),
+            ("苏州金桥机械设备有限公司", "SUZHOU JINQIAO MACH EQUIP CO LTD"),
+            ("上海恒瑞工程管理有限公司", "SHANGHAI HENGRUI ENGG MGMT CO LTD"),
+            ("上海恒瑞实业集团有限公司", "SHANGHAI HENGRUI INDL GRP CO LTD"),
+        ):
+            self.assertEqual(sim(partner, payer), 1.0, payer)
+        # an abbreviation of another trade is another company
+        self.assertLess(
+            sim("苏州金桥机械设备有限公司", "SUZHOU JINQIAO MED EQUIP CO LTD"), 0.9
+        )
+
 
 class TestLatinNames(unittest.TestCase):
     def test_case_punctuation_legal_forms(self):
