@@ -21,6 +21,8 @@ W_FEE = 0.65
 W_FEE_UNIQUE = 0.8
 W_SUBSET = 0.8
 W_SUBSET_FEE = 0.6
+# an exact sum of uncited items that the pool's items make by chance
+W_SUBSET_CHANCE = 0.5
 W_SUBSET_FEE_NO_REF = 0.45
 W_AMOUNT_ONLY = 0.5
 W_DATE = 0.15

@@ -36,6 +36,7 @@ proposals they make for a line (``subset_proposals``,
 """
 
 import bisect
+import math
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -46,6 +47,7 @@ from .scoring import (
     STRONG_REF,
     W_REF,
     W_SUBSET,
+    W_SUBSET_CHANCE,
     W_SUBSET_FEE,
     W_SUBSET_FEE_NO_REF,
     Proposal,
@@ -56,6 +58,38 @@ from .scoring import (
 )
 
 FULL_CAP = 50  # explanations of a certain payer's amount looked at
+# expected number of subsets of a pool summing to the amount by chance
+# above which an exact sum of uncited items is no evidence to reconcile on
+CHANCE_MAX = 0.01
+
+
+def chance_sums(cents, target, max_size):
+    """Expected number of subsets of 2 to ``max_size`` of the amounts
+    ``cents`` that sum to exactly ``target`` by chance (``max_size``: the
+    size of the subset found; a coincidence as simple as it, or simpler).
+
+    The sums of ``k`` items drawn from the pool are about normal (mean
+    ``k`` times the pool's, variance ``k`` times its, less the finite
+    population's share); ``C(n, k)`` of them fall on a cent with that
+    density.  Among a large customer's forty open items some four sum to
+    about any amount (several tenths), among a small one's five almost
+    never (ten thousandths)."""
+    n = len(cents)
+    if n < 2:
+        return 0.0
+    mean = sum(cents) / n
+    variance = sum((c - mean) ** 2 for c in cents) / n
+    expected = 0.0
+    for k in range(2, min(max_size, n) + 1):
+        spread = k * variance * (n - k) / (n - 1)
+        if spread <= 0:
+            continue
+        z2 = (target - k * mean) ** 2 / (2 * spread)
+        if z2 < 60:
+            expected += (
+                math.comb(n, k) * math.exp(-z2) / math.sqrt(2 * math.pi * spread)
+            )
+    return expected
 
 
 def subset_sums(pool, target, tolerance, max_size, limit=5, min_size=2):
@@ -171,11 +205,9 @@ def payer_solutions(line, index, partner_id, config):
     ``(certain, others)``: lists of item tuples, ``certain`` holding the one
     explanation the amount allows (see the module docstring) or nothing."""
     tolerance = _search_tolerance(line, config)
-    entries = index.partner_amounts.get((partner_id, line.currency, line.sign), ())
-    hi = bisect.bisect_left(entries, (line.cents + tolerance + 1,))
-    if hi > config.max_full_pool:
+    pool = _payer_pool(index, partner_id, line, config)
+    if pool is None:
         return None
-    pool = [index.items[item_id] for _c, _o, item_id in entries[:hi]]
     cents = [it.cents for it in pool]
     size = config.max_full_size
     exact = [
@@ -190,8 +222,14 @@ def payer_solutions(line, index, partner_id, config):
         if amount_relation(line, total, config)[0] == "fee":
             fee.append(chosen)
     complete = len(found) < FULL_CAP
-    if len(exact) == 1:
+    if len(exact) == 1 and (
+        len(exact[0]) == 1 or chance_sums(cents, line.cents, len(exact[0])) < CHANCE_MAX
+    ):
         return exact, fee
+    if len(exact) == 1:
+        # several items summing to the amount as some of them would by
+        # chance: suggested beside the rest, none certain
+        return [], exact + fee
     if not exact and not _cites_unknown(line):
         single = single_fee_item(line, index, partner_id, config)
         if single is not None:
@@ -201,6 +239,18 @@ def payer_solutions(line, index, partner_id, config):
     if not exact and len(fee) == 1:
         return fee, []
     return [], exact + fee
+
+
+def _payer_pool(index, partner_id, line, config):
+    """The open items of ``partner_id`` that may be part of the line's
+    amount (less a fee), or None when more than ``max_full_pool``."""
+    entries = index.partner_amounts.get((partner_id, line.currency, line.sign), ())
+    hi = bisect.bisect_left(
+        entries, (line.cents + _search_tolerance(line, config) + 1,)
+    )
+    if hi > config.max_full_pool:
+        return None
+    return [index.items[item_id] for _c, _o, item_id in entries[:hi]]
 
 
 _UNKNOWN_REF_RE = re.compile(r"[0-9]{3,}")
@@ -304,9 +354,13 @@ def subset_proposals(line, index, cited, config, solved):
                 if len(chosen) > 1:
                     prop = score_subset(line, list(chosen), cited, config, True)
                     proposals.append(prop)
+            amounts = [it.cents for it in _payer_pool(index, pid, line, config)]
             for chosen in others[: config.max_suggestions + 1]:
                 if len(chosen) > 1:
-                    prop = score_subset(line, list(chosen), cited, config)
+                    chance = chance_sums(amounts, line.cents, len(chosen))
+                    prop = score_subset(
+                        line, list(chosen), cited, config, chance=chance
+                    )
                     if certain:  # the one explanation of the amount beats these
                         prop.score = round(prop.score * 0.85, 4)
                     proposals.append(prop)
@@ -322,11 +376,13 @@ def subset_proposals(line, index, cited, config, solved):
         )
         if len(pool) < 2:
             continue
+        amounts = [it.cents for it in pool]
         for combo in subset_sums(
-            [it.cents for it in pool], line.cents, tolerance, config.max_subset_size
+            amounts, line.cents, tolerance, config.max_subset_size
         ):
+            chance = chance_sums(amounts, line.cents, len(combo))
             chosen = [pool[i] for i in combo]
-            proposals.append(score_subset(line, chosen, cited, config))
+            proposals.append(score_subset(line, chosen, cited, config, chance=chance))
     return proposals
 
 
@@ -355,11 +411,13 @@ def wide_subset_proposals(line, index, cited, config, solved):
         )
         if len(pool) < 2:
             continue
-        for combo in exact_subsets(
-            [it.cents for it in pool], line.cents, config.max_exact_size
-        ):
+        amounts = [it.cents for it in pool]
+        for combo in exact_subsets(amounts, line.cents, config.max_exact_size):
+            chance = chance_sums(amounts, line.cents, len(combo))
             proposals.append(
-                score_subset(line, [pool[i] for i in combo], cited, config)
+                score_subset(
+                    line, [pool[i] for i in combo], cited, config, chance=chance
+                )
             )
     return proposals
 
@@ -516,12 +574,16 @@ def nearest_items(index, key, line, tolerance, exclude, limit):
     return found
 
 
-def score_subset(line, chosen, cited, config, certain=False):
+def score_subset(line, chosen, cited, config, certain=False, chance=0.0):
     """Proposal of the items ``chosen`` together.
 
     ``certain``: the only explanation of the amount by a certain payer's
     items; a subset whose items are all cited (match >= 0.9) is certain
-    too when the amount is theirs less a fee."""
+    too when the amount is theirs less a fee.  ``chance``: the subsets of
+    the pool searched, of at most ``chosen``'s size, expected to sum to the
+    amount by chance (``chance_sums``): from ``CHANCE_MAX`` on, an exact
+    sum of items none of which is cited weighs ``W_SUBSET_CHANCE``, below
+    what reconciles."""
     total = sum(it.cents for it in chosen)
     relation, fee = amount_relation(line, total, config)
     ref_scores = [cited.get(it.id, (0.0, ""))[0] for it in chosen]
@@ -538,7 +600,9 @@ def score_subset(line, chosen, cited, config, certain=False):
         reasons.extend(partner_reasons)
     all_cited = min(ref_scores) >= STRONG_REF
     certain = certain or (relation == "fee" and all_cited)
-    if relation == "exact" or certain:
+    if relation == "exact" and not coverage and not certain and chance >= CHANCE_MAX:
+        weights.append(W_SUBSET_CHANCE)
+    elif relation == "exact" or certain:
         weights.append(W_SUBSET)
     elif coverage:
         weights.append(W_SUBSET_FEE)

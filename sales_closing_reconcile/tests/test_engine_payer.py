@@ -2,11 +2,13 @@
 namesakes, a fee without reference), grouped payments without reference
 and partial payments: the engine alone, without a database."""
 
+import random
 import unittest
 from decimal import Decimal
 
-from odoo.addons.sales_closing_reconcile.engine import matching
+from odoo.addons.sales_closing_reconcile.engine import matching, subsets
 from odoo.addons.sales_closing_reconcile.engine.index import MatchIndex
+from odoo.addons.sales_closing_reconcile.engine.scoring import to_cents
 
 from .test_engine_matching import item, line
 
@@ -167,6 +169,39 @@ class TestGroupedWithoutReference(unittest.TestCase):
         self.assertEqual(dec.action, "auto")
         self.assertEqual(dec.proposals[0].item_ids, (2, 3))
         self.assertEqual(dec.proposals[0].fee_amount, D("10.09"))
+
+    def _large_customer(self, count):
+        rng = random.Random(7)
+        return self._items(
+            *(f"{rng.randrange(10000, 300000) / 100:.2f}" for _ in range(count))
+        )
+
+    def test_chance_sums(self):
+        """A large customer's open items sum to about any amount by chance,
+        a small one's almost never."""
+        large = [to_cents(it["amount_residual"]) for it in self._large_customer(40)]
+        self.assertGreater(subsets.chance_sums(large, 470000, 4), 0.01)
+        self.assertGreater(subsets.chance_sums(large[:20], 470000, 8), 0.01)
+        small = [12035, 41010, 99999, 7525, 523000]
+        self.assertLess(subsets.chance_sums(small, 60570, 6), 0.001)
+        self.assertEqual(subsets.chance_sums(small[:1], 60570, 6), 0.0)
+
+    def test_a_large_customers_exact_sum_is_suggested(self):
+        """Among 20 or 40 open items some subset sums to about any amount:
+        an exact sum of uncited items is suggested, not reconciled; the same
+        items cited are."""
+        for count in (20, 40):
+            items = self._large_customer(count)
+            chosen = items[3:6] if count == 20 else items[10:14]
+            total = sum(it["amount_residual"] for it in chosen)
+            ids = tuple(it["id"] for it in chosen)
+            dec = decide(line(f"{total:.2f}", "", "ACME TRADING"), items=items)[0]
+            self.assertEqual(dec.action, "suggest", count)
+            self.assertIn(ids, {p.item_ids for p in dec.proposals}, count)
+            cites = " ".join(it["move_name"] for it in chosen)
+            dec = decide(line(f"{total:.2f}", cites, "ACME TRADING"), items=items)[0]
+            self.assertEqual(dec.action, "auto", count)
+            self.assertEqual(dec.proposals[0].item_ids, ids, count)
 
     def test_two_equal_subsets_stay_suggestions(self):
         items = self._items("100.00", "250.00", "150.00", "200.00", "55.55")
