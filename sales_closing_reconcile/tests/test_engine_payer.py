@@ -192,7 +192,7 @@ class TestGroupedWithoutReference(unittest.TestCase):
         items cited are."""
         for count in (20, 40):
             items = self._large_customer(count)
-            chosen = items[3:6] if count == 20 else items[10:14]
+            chosen = items[3:8] if count == 20 else items[9:13]
             total = sum(it["amount_residual"] for it in chosen)
             ids = tuple(it["id"] for it in chosen)
             dec = decide(line(f"{total:.2f}", "", "ACME TRADING"), items=items)[0]
@@ -202,6 +202,12 @@ class TestGroupedWithoutReference(unittest.TestCase):
             dec = decide(line(f"{total:.2f}", cites, "ACME TRADING"), items=items)[0]
             self.assertEqual(dec.action, "auto", count)
             self.assertEqual(dec.proposals[0].item_ids, ids, count)
+        # two of the 40 summing to the amount: few pairs, no coincidence
+        pair = items[:2]
+        total = sum(it["amount_residual"] for it in pair)
+        dec = decide(line(f"{total:.2f}", "", "ACME TRADING"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1, 2))
 
     def test_two_equal_subsets_stay_suggestions(self):
         items = self._items("100.00", "250.00", "150.00", "200.00", "55.55")
