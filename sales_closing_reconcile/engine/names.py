@@ -400,19 +400,23 @@ def form_similarity(payer, partner):
 
 
 def form_keys(form):
-    """Index keys of a form: tokens, compact core, initials, CJK bigrams."""
+    """Index keys of a form: tokens, compact core, initials, CJK bigrams,
+    and the compact core with each of its places (of the namesakes of a
+    brand in many cities, the one of the payer's city comes first)."""
     core = form.core
     keys = []
     if form.cjk:
         keys.extend(core[i : i + 2] for i in range(len(core) - 1))
-        keys.append(core)
+        compact = core
     else:
         tokens = core.split()
         keys.extend(tokens)
-        keys.append("".join(tokens))
+        compact = "".join(tokens)
         init = initials(core)
         if len(init) >= 2:
             keys.append("^" + init)
+    keys.append(compact)
+    keys.extend(f"@{place}@{compact}" for place in form.places)
     return keys
 
 

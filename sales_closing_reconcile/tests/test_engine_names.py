@@ -243,3 +243,21 @@ class TestNameIndex(unittest.TestCase):
         self.assertLess(best.get(2, 0.0), 0.7)
         self.assertTrue(index.same_name("上海华达科技有限公司", 1))
         self.assertFalse(index.same_name("华达科技", 1))
+
+    def test_namesakes_in_many_cities(self):
+        """A brand borne in more cities than the partners a lookup looks
+        at: the one of the payer's city is among them."""
+        cities = ("北京", "深圳", "苏州", "成都", "广州", "南京", "天津", "重庆")
+        forms = ("有限公司", "股份有限公司")
+        index = names.NameIndex()
+        pid = 0
+        for city in cities:
+            for form in forms:
+                pid += 1
+                index.add(pid, f"{city}鑫源物流{form}")
+        index.add(99, "杭州鑫源物流有限公司")
+        self.assertGreater(pid, 12)
+        for payer in ("杭州鑫源物流有限公司", "HANGZHOU XINYUAN LOGISTICS CO LTD"):
+            best, _hits = index.lookup(payer, 12)
+            self.assertEqual(max(best, key=best.get), 99, payer)
+            self.assertEqual(best[99], 1.0, payer)
