@@ -52,6 +52,11 @@ def _forms(number):
     return [f for i, f in enumerate(forms) if i == 0 or len(f) >= MIN_KEY]
 
 
+def is_masked(printed):
+    """The statement hid part of the number (it is no account to save)."""
+    return bool(_MASK_RE.search(str(printed or "")))
+
+
 class AccountIndex:
     """Accounts on file (number -> partner) by every key they are printed
     as."""

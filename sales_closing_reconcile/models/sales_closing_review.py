@@ -23,6 +23,7 @@ from odoo.tools import float_round
 
 from odoo.addons.base.models.res_bank import sanitize_account_number
 
+from ..engine.accounts import is_masked
 from ..engine.matching import Proposal
 from .sales_closing_match_wizard import ITEM_ACCOUNT_TYPES
 
@@ -837,7 +838,8 @@ class SalesClosingReview(models.AbstractModel):
             self._check_period_open(line)
             line._sales_closing_matcher().write({"partner_id": partner.id})
         saved = False
-        if save_account and line.account_number:
+        # a masked number ("****1234") is no account to save
+        if save_account and line.account_number and not is_masked(line.account_number):
             bank = self._payer_bank(line)
             if bank and bank.partner_id.commercial_partner_id != partner:
                 raise UserError(

@@ -382,6 +382,19 @@ class TestReview(ReviewCase):
             any("Fresh Payer AG" in b for b in self._messages(line)),
         )
 
+    def test_a_masked_account_is_not_saved(self):
+        line = self._line(70.0, label="unknown payer")
+        line.write({"account_number": "6222 02** **** *** 6789"})
+        review = self.Review.with_user(self.accountant)
+        result = review.set_partner(line.id, self.other_customer.id)
+        self.assertEqual(line.partner_id, self.other_customer)
+        self.assertEqual(result["partner"]["id"], self.other_customer.id)
+        self.assertFalse(
+            self.env["res.partner.bank"].search(
+                [("partner_id", "=", self.other_customer.id)]
+            )
+        )
+
     def test_bulk_accepts_above_the_score_only(self):
         low_invoice = self._invoice(self.other_customer, 30.0)
         low_line = self._line(30.0, label="low")
