@@ -38,6 +38,7 @@ from collections import defaultdict
 from decimal import Decimal
 from xmlrpc.client import MAXINT
 
+import psycopg2
 from psycopg2.extras import Json, execute_values
 
 import odoo
@@ -1105,6 +1106,45 @@ def stop_profiler(profiler, path):
     print(f"profile written to {path}.txt and {path}.html")
 
 
+# the tables a run writes: each run is rolled back, and the rows it
+# inserted stay as dead tuples until a vacuum
+RUN_TABLES = (
+    "account_move",
+    "account_move_line",
+    "account_partial_reconcile",
+    "account_full_reconcile",
+    "account_bank_statement_line",
+    "account_bank_statement",
+    "res_partner",
+    "res_partner_bank",
+)
+
+
+def vacuum(database):
+    """VACUUM the tables a run writes, so that the dead rows of the runs
+    before (each rolled back) do not slow this one: an exchange entry's
+    accounting date searches the exchange journal's entries, and with the
+    rows of ten earlier runs that search alone took 16 % of a world run."""
+    _name, params = odoo.sql_db.connection_info_for(database)
+    connection = psycopg2.connect(**params)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cr:
+            for table in RUN_TABLES:
+                cr.execute(f"VACUUM {table}")
+    finally:
+        connection.close()
+
+
+def analyze(cr):
+    """ANALYZE the tables a run writes once its data is in (inside its
+    transaction, which ANALYZE counts): the planner then knows them as a
+    database holding that data would, not as the empty benchmark
+    database."""
+    for table in RUN_TABLES:
+        cr.execute(f"ANALYZE {table}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True)
@@ -1223,6 +1263,7 @@ def main():
     if args.oca:
         ensure_oca(registry, args.database)
         registry = Registry(args.database)
+    vacuum(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         try:
@@ -1232,6 +1273,7 @@ def main():
                 env, lines, items, partner_accounts, currencies, orm=args.orm_setup
             )
             env.flush_all()
+            analyze(cr)
             print(
                 f"created {len(items)} open items and {len(lines)} statement lines "
                 f"in {time.perf_counter() - start:.1f} s"
