@@ -18,6 +18,7 @@ CARD = "6222021001123456789"
 
 class TestAccountIndex(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.index = AccountIndex({IBAN: 1, CARD: 2, "GB33BUKB20201555555555": 3})
 
     def test_printed_forms_of_an_account_on_file(self):
