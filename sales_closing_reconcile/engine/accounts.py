@@ -17,8 +17,8 @@ visible characters of a masked one (an IBAN's country and check digits
 not counted), fit exactly one partner; ``TAIL`` when a masked number
 shows fewer (its last four, say) that fit exactly one partner: a hint
 only, since an account the company does not know shares its last four
-digits with one on file often enough. A form
-that fits two partners names none.
+digits with one on file often enough. A form that fits two partners
+names none.
 """
 
 import re
@@ -74,9 +74,6 @@ class AccountIndex:
                 self._keys[form].add(partner_id)
                 self._tails[form[-MIN_TAIL:]].append((form, partner_id))
 
-    def __bool__(self):
-        return bool(self.exact)
-
     def lookup(self, printed):
         """``(partner, FULL | TAIL)`` for the account ``printed`` on a
         line, or None."""
@@ -92,9 +89,10 @@ class AccountIndex:
         number = normalize_account(text)
         if number in self.exact:
             return self.exact[number], FULL
+        # a number on file is found above; its other forms are MIN_KEY long
         for form in _forms(number):
             partners = self._keys.get(form)
-            if len(form) >= MIN_KEY and partners and len(partners) == 1:
+            if partners and len(partners) == 1:
                 return next(iter(partners)), FULL
         return None
 

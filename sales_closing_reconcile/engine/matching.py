@@ -267,26 +267,22 @@ def _prepare_line(raw, index, config):
     for pid, sim in sims.items():
         evidence[pid] = (W_NAME * sim, ("payer_name",))
     line.certain = {pid for pid, (w, _r) in evidence.items() if w >= CERTAIN_PARTNER}
+    # partner -> (weight, reason): the last digits of a masked account are
+    # a hint, certain only with a payer name of the same partner
     identified = {}
     account = index.accounts.lookup(get(raw, "payer_account"))
-    if account and account[1] == accounts.FULL:
-        identified[account[0]] = "payer_account"
-    elif account:
-        # the last digits of a masked account: a hint, certain only with
-        # a payer name of the same partner
-        pid = account[0]
-        weight = noisy_or((W_ACCOUNT_TAIL, W_NAME * sims.get(pid, 0.0)))
-        reasons = ("payer_account",) + (("payer_name",) if sims.get(pid) else ())
-        evidence[pid] = (weight, reasons)
-        if weight >= CERTAIN_PARTNER:
-            line.certain.add(pid)
+    if account:
+        pid, strength = account
+        weight = W_PARTNER if strength == accounts.FULL else W_ACCOUNT_TAIL
+        identified[pid] = (weight, "payer_account")
     if get(raw, "partner_id") is not None:
-        identified[get(raw, "partner_id")] = "partner"
-    for pid, reason in identified.items():
+        identified[get(raw, "partner_id")] = (W_PARTNER, "partner")
+    for pid, (weight, reason) in identified.items():
         name_w = W_NAME * sims.get(pid, 0.0)
         reasons = (reason, "payer_name") if name_w else (reason,)
-        evidence[pid] = (noisy_or((W_PARTNER, name_w)), reasons)
-        line.certain.add(pid)
+        evidence[pid] = (noisy_or((weight, name_w)), reasons)
+        if evidence[pid][0] >= CERTAIN_PARTNER:
+            line.certain.add(pid)
     return line
 
 

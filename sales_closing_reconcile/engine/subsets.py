@@ -92,6 +92,12 @@ def chance_sums(cents, target, max_size):
     return expected
 
 
+def _by_chance(amounts, line, size):
+    """The items ``amounts`` make a sum of ``size`` on the line's amount
+    often enough that finding one is no evidence (``CHANCE_MAX``)."""
+    return chance_sums(amounts, line.cents, size) >= CHANCE_MAX
+
+
 def subset_sums(pool, target, tolerance, max_size, limit=5, min_size=2):
     """Subsets (tuples of pool indexes, ``min_size`` to ``max_size`` items)
     whose cents sum lies in ``[target, target + tolerance]``, nearest the
@@ -223,7 +229,7 @@ def payer_solutions(line, index, partner_id, config):
             fee.append(chosen)
     complete = len(found) < FULL_CAP
     if len(exact) == 1 and (
-        len(exact[0]) == 1 or chance_sums(cents, line.cents, len(exact[0])) < CHANCE_MAX
+        len(exact[0]) == 1 or not _by_chance(cents, line, len(exact[0]))
     ):
         return exact, fee
     if len(exact) == 1:
@@ -357,10 +363,7 @@ def subset_proposals(line, index, cited, config, solved):
             amounts = [it.cents for it in _payer_pool(index, pid, line, config)]
             for chosen in others[: config.max_suggestions + 1]:
                 if len(chosen) > 1:
-                    chance = chance_sums(amounts, line.cents, len(chosen))
-                    prop = score_subset(
-                        line, list(chosen), cited, config, chance=chance
-                    )
+                    prop = score_subset(line, list(chosen), cited, config, pool=amounts)
                     if certain:  # the one explanation of the amount beats these
                         prop.score = round(prop.score * 0.85, 4)
                     proposals.append(prop)
@@ -380,9 +383,8 @@ def subset_proposals(line, index, cited, config, solved):
         for combo in subset_sums(
             amounts, line.cents, tolerance, config.max_subset_size
         ):
-            chance = chance_sums(amounts, line.cents, len(combo))
             chosen = [pool[i] for i in combo]
-            proposals.append(score_subset(line, chosen, cited, config, chance=chance))
+            proposals.append(score_subset(line, chosen, cited, config, pool=amounts))
     return proposals
 
 
@@ -413,12 +415,8 @@ def wide_subset_proposals(line, index, cited, config, solved):
             continue
         amounts = [it.cents for it in pool]
         for combo in exact_subsets(amounts, line.cents, config.max_exact_size):
-            chance = chance_sums(amounts, line.cents, len(combo))
-            proposals.append(
-                score_subset(
-                    line, [pool[i] for i in combo], cited, config, chance=chance
-                )
-            )
+            chosen = [pool[i] for i in combo]
+            proposals.append(score_subset(line, chosen, cited, config, pool=amounts))
     return proposals
 
 
@@ -574,16 +572,15 @@ def nearest_items(index, key, line, tolerance, exclude, limit):
     return found
 
 
-def score_subset(line, chosen, cited, config, certain=False, chance=0.0):
+def score_subset(line, chosen, cited, config, certain=False, pool=()):
     """Proposal of the items ``chosen`` together.
 
     ``certain``: the only explanation of the amount by a certain payer's
     items; a subset whose items are all cited (match >= 0.9) is certain
-    too when the amount is theirs less a fee.  ``chance``: the subsets of
-    the pool searched, of at most ``chosen``'s size, expected to sum to the
-    amount by chance (``chance_sums``): from ``CHANCE_MAX`` on, an exact
-    sum of items none of which is cited weighs ``W_SUBSET_CHANCE``, below
-    what reconciles."""
+    too when the amount is theirs less a fee.  ``pool``: the amounts of the
+    items searched; an exact sum of items none of which is cited that they
+    make by chance (``_by_chance``) weighs ``W_SUBSET_CHANCE``, below what
+    reconciles."""
     total = sum(it.cents for it in chosen)
     relation, fee = amount_relation(line, total, config)
     ref_scores = [cited.get(it.id, (0.0, ""))[0] for it in chosen]
@@ -600,7 +597,12 @@ def score_subset(line, chosen, cited, config, certain=False, chance=0.0):
         reasons.extend(partner_reasons)
     all_cited = min(ref_scores) >= STRONG_REF
     certain = certain or (relation == "fee" and all_cited)
-    if relation == "exact" and not coverage and not certain and chance >= CHANCE_MAX:
+    if (
+        relation == "exact"
+        and not coverage
+        and not certain
+        and _by_chance(pool, line, len(chosen))
+    ):
         weights.append(W_SUBSET_CHANCE)
     elif relation == "exact" or certain:
         weights.append(W_SUBSET)
