@@ -74,7 +74,9 @@ TRUNCATED_MIN = {True: 6, False: 12}
 # beneficiary, that is us)
 _AGENT_RE = re.compile(
     r"\b(?:for\s+and\s+on\s+behalf\s+of|on\s+behalf\s+of|behalf\s+of|"
-    r"o\s*/\s*b\s*/\s*o|o\.\s*b\.\s*o\.?|obo)\b\s*[:：]?\s*"
+    r"o\s*/\s*b\s*/\s*o|o\.\s*b\.\s*o\.?|obo|"
+    # a platform's memo: "PAYMENT FOR <its client>"
+    r"payment\s+for|paid\s+for)\b\s*[:：]?\s*"
     r"|代付款?\s*[:：]?\s*|代缴\s*[:：]?\s*|代汇\s*[:：]?\s*|委托付款\s*[:：]?\s*",
     re.IGNORECASE,
 )
@@ -84,6 +86,10 @@ _NAME_END_RE = re.compile(
     r"\s(?=\S*\d)|[,;/|]|\s(?=(?:inv|invoice|ref|reference|order|payment|pmt|"
     r"re|for)\b)|货款|发票|付款",
     re.IGNORECASE,
+)
+# what follows "payment for" when it is no name
+_DOCUMENT_RE = re.compile(
+    r"(?:r?inv|invoices?|order|ref|goods|services?|the|our|your)\b", re.IGNORECASE
 )
 _PAREN_RE = re.compile(r"[(\[（【〔]([^)\]）】〕]*)[)\]）】〕]?")
 
@@ -331,6 +337,11 @@ def partner_forms(raw):
     bare = raw.translate(_UMLAUTS_BARE)
     if bare != raw:
         forms.append(name_form(bare))
+    if not form.cjk and not raw.isascii():
+        # a bank whose character set lacks a letter prints a blank or a
+        # "?" for it: Zürich Société -> "Z RICH SOCI T"
+        lost = "".join(c if c.isascii() or not c.isalpha() else " " for c in raw)
+        forms.append(name_form(lost))
     if form.cjk:
         brand, trades = _trade_split(form.core)
         brand_py = "".join(pinyin(brand))
@@ -373,8 +384,11 @@ def _principal(text):
     if match:
         after = text[match.end() :]
         # the name ends where a reference or a figure starts
-        after = _NAME_END_RE.split(after, maxsplit=1)[0]
-        return after.strip(" :：-")
+        after = _NAME_END_RE.split(after, maxsplit=1)[0].strip(" :：-")
+        # "payment for invoice ...", "payment for 42": no name
+        if _DOCUMENT_RE.match(after) or sum(c.isalpha() for c in after) < 2:
+            return ""
+        return after
     compact = text.strip()
     if has_cjk(compact):
         match = _CJK_AGENT_RE.match(compact)

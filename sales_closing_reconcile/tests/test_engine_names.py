@@ -197,6 +197,21 @@ class TestSepaCharacters(unittest.TestCase):
             self.assertGreaterEqual(sim(partner, printed), 0.95, printed)
         self.assertLess(sim("Müller Maschinenbau GmbH", "MOLLER MASCHINENBAU"), 0.9)
 
+    def test_letters_the_banks_character_set_lacks(self):
+        # printed as a blank (full-width too) or a "?"
+        for printed in (
+            "Ｚ\u3000ｒｉｃｈ\u3000Ｓｏｃｉ\u3000ｔ\u3000\u3000Ｆｏｏｄｓ",
+            "Z?RICH SOCI?T? FOODS B.V.",
+        ):
+            self.assertEqual(sim("Zürich Société Foods B.V.", printed), 1.0, printed)
+        self.assertLess(sim("Zürich Société Foods B.V.", "Z RICH FOODS"), 0.9)
+        index = names.NameIndex()
+        index.add(1, "Summit Crème Logistics Inc.")
+        index.add(2, "Summit Logistics Inc.")
+        best, _hits = index.lookup("SUMMIT CR ME LOGISTICS", 12)
+        self.assertEqual(max(best, key=best.get), 1)
+        self.assertEqual(best[1], 1.0)
+
     def test_chinese_names_untouched(self):
         self.assertEqual(sim(HUADA, "上海华达科技有限公司"), 1.0)
 
@@ -228,6 +243,24 @@ class TestAgents(unittest.TestCase):
         )
         # 代发工资 (payroll paid by the bank) names no principal
         self.assertEqual(names.payer_names("BANK", "代发工资"), ["BANK"])
+
+    def test_a_platform_pays_for_its_client(self):
+        for label, principal in (
+            ("PAYMENT FOR NORDIC SOFTWARE CO LTD", "NORDIC SOFTWARE CO LTD"),
+            ("PAYMENT FOR 金桥机械股份有限公司", "金桥机械股份有限公司"),
+            ("Paid for Metro Global Electronics Inc. INV 2026/7", "Metro Global"),
+        ):
+            found = names.payer_names("PAYONEER INC", label)
+            self.assertEqual(found[0], "PAYONEER INC", label)
+            self.assertTrue(found[1].startswith(principal), label)
+        # what is paid for is no name
+        for label in (
+            "payment for INV/2026/00042",
+            "Payment for invoice 42",
+            "payment for 42",
+            "Payment for the goods",
+        ):
+            self.assertEqual(names.payer_names("ACME", label), ["ACME"], label)
 
 
 class TestNameIndex(unittest.TestCase):
