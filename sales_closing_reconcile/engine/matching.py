@@ -209,29 +209,21 @@ def _name_similarities(raw, index, line, config):
 
 def _cap_namesakes(sims, names, index, line, config):
     """Namesakes: partners whose names fit about as well.  The name decides
-    for none of them (their similarity is capped) unless the bank printed
-    one's full name (legal form included) or the open items of one only
-    explain the amount (exactly, else less a fee; a partner with no
-    explanation is no rival)."""
+    for none of them (their similarity is capped) unless the open items of
+    one only explain the amount (exactly, else less a fee; a partner with
+    no explanation is no rival) or the bank printed the full name (legal
+    form included) of one only of those explaining it, or of one only of
+    all when none does."""
     top = max(sims.values(), default=0.0)
     floor = max(NAMESAKE_MIN, top - NAMESAKE_GAP)
     rivals = [pid for pid, sim in sims.items() if sim >= floor]
     if len(rivals) > 1:
-        keep = []
-        for pid in rivals:
-            if subsets.explains_exactly(index, pid, line, config):
-                keep.append(pid)
-                if len(keep) > 1:
-                    break
-        if not keep:
-            for pid in rivals:
-                if subsets.explains_with_fee(index, pid, line, config):
-                    keep.append(pid)
-                    if len(keep) > 1:
-                        break
+        keep = _explaining(rivals, index, line, config)
+        # of those explaining the amount, else of all (a partial payment
+        # explains nothing), the one whose full name the bank printed
         printed = [
             pid
-            for pid in keep
+            for pid in (keep or rivals)
             if any(index.names.same_name(name, pid) for name in names)
         ]
         if len(printed) == 1:
@@ -239,6 +231,21 @@ def _cap_namesakes(sims, names, index, line, config):
         for pid in rivals:
             if len(keep) != 1 or pid != keep[0]:
                 sims[pid] = min(sims[pid], NAMESAKE_SIM)
+
+
+def _explaining(rivals, index, line, config):
+    """The first two of ``rivals`` whose open items explain the amount
+    exactly, else the first two explaining it less a fee."""
+    for explains in (subsets.explains_exactly, subsets.explains_with_fee):
+        keep = []
+        for pid in rivals:
+            if explains(index, pid, line, config):
+                keep.append(pid)
+                if len(keep) > 1:
+                    return keep
+        if keep:
+            return keep
+    return []
 
 
 def _prepare_line(raw, index, config):
@@ -406,9 +413,10 @@ def _single_proposal(line, item, cited, config, certain=False):
         else:
             weights.append(W_AMOUNT_ONLY * 0.8)
         reasons.append("amount:fee")
-    elif ref_score < STRONG_REF and not (
-        ref_score >= PARTIAL_REF_WITH_PARTNER and partner_w
-    ):
+    elif ref_score < STRONG_REF and not (ref_score >= CITED_REF and partner_w):
+        # a partial or an over-payment needs the item cited; cited loosely
+        # (a bare number), also a payer whose name fits: a suggestion only
+        # (_mark_certain_partial asks more of a partial made automatically)
         return None
     else:
         reasons.append("amount:partial" if relation == "partial" else "amount:over")
@@ -720,6 +728,7 @@ def evaluate_line(line, index, config):
     ):
         proposals += subsets.subset_proposals(line, index, cited, config, solved)
         proposals += subsets.cited_set_proposals(line, index, cited, config)
+        proposals += subsets.completion_proposals(line, index, cited, config)
         if not any(_explains_exactly(p) for p in proposals) and not any(
             score >= CITED_REF for score, _r in cited.values()
         ):

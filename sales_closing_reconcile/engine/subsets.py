@@ -63,10 +63,11 @@ FULL_CAP = 50  # explanations of a certain payer's amount looked at
 CHANCE_MAX = 0.01
 
 
-def chance_sums(cents, target, max_size):
-    """Expected number of subsets of 2 to ``max_size`` of the amounts
-    ``cents`` that sum to exactly ``target`` by chance (``max_size``: the
-    size of the subset found; a coincidence as simple as it, or simpler).
+def chance_sums(cents, target, max_size, min_size=2):
+    """Expected number of subsets of ``min_size`` to ``max_size`` of the
+    amounts ``cents`` that sum to exactly ``target`` by chance
+    (``max_size``: the size of the subset found; a coincidence as simple as
+    it, or simpler).
 
     The sums of ``k`` items drawn from the pool are about normal (mean
     ``k`` times the pool's, variance ``k`` times its, less the finite
@@ -75,13 +76,13 @@ def chance_sums(cents, target, max_size):
     about any amount (several tenths), among a small one's five almost
     never (ten thousandths)."""
     n = len(cents)
-    if n < 2:
+    if n < min_size or n < 2:
         return 0.0
     mean = sum(cents) / n
     variance = sum((c - mean) ** 2 for c in cents) / n
     expected = 0.0
-    for k in range(2, min(max_size, n) + 1):
-        spread = k * variance * (n - k) / (n - 1)
+    for k in range(min_size, min(max_size, n) + 1):
+        spread = k * variance * (n - k) / (n - 1) if k < n else 0
         if spread <= 0:
             continue
         z2 = (target - k * mean) ** 2 / (2 * spread)
@@ -445,6 +446,74 @@ def cited_set_proposals(line, index, cited, config):
     return proposals
 
 
+#: items completing a cut list of citations (the references the bank's
+#: field width lost)
+MAX_COMPLETION_SIZE = 3
+
+
+def completion_proposals(line, index, cited, config):
+    """A list of citations the amount exceeds: the cited items of one
+    partner (match >= CITED_REF, one >= STRONG_REF unless the partner is a
+    certain payer) and the fewest of its other open items nearest in date
+    that make up the rest, exactly or less a fee (a list cut at the bank's
+    field width, an invoice paid beside those cited).  The one exact
+    completion, that the pool would not make by chance
+    (``chance_sums``), is certain; any other is a suggestion (holding an
+    uncited item beside cited ones, ``matching._apply_context`` scales it
+    below what reconciles)."""
+    by_partner = defaultdict(list)
+    for item_id, (score, _r) in cited.items():
+        item = index.items[item_id]
+        if score >= CITED_REF and item.partner_id is not None:
+            by_partner[item.partner_id].append((item, score))
+    proposals = []
+    for pid, entries in by_partner.items():
+        if max(score for _i, score in entries) < STRONG_REF and pid not in line.certain:
+            continue
+        chosen = [it for it, _s in entries]
+        rest = line.cents - sum(it.cents for it in chosen)
+        if rest <= 0:
+            continue
+        tolerance = fee_limit(line.cents + line.cents // 10, config)
+        pool = nearest_items(
+            index,
+            (pid, line.currency, line.sign),
+            line,
+            0,
+            {it.id for it in chosen},
+            config.max_exact_pool,
+            ceiling=rest + tolerance + 1,
+        )
+        amounts = [it.cents for it in pool]
+        # exact completions first (a fee window holds many more, and a
+        # search capped in it could miss the exact one)
+        found = [
+            (diff, combo)
+            for diff, _n, combo in _window(amounts, rest, 0, MAX_COMPLETION_SIZE, 1, 3)
+        ]
+        certain = (
+            len(found) == 1
+            and chance_sums(amounts, rest, len(found[0][1]), min_size=1) < CHANCE_MAX
+        )
+        if not found:
+            found = [
+                (diff, combo)
+                for diff, _n, combo in _window(
+                    amounts, rest, tolerance, MAX_COMPLETION_SIZE, 1, FULL_CAP
+                )
+                if amount_relation(
+                    line, line.cents - rest + sum(amounts[i] for i in combo), config
+                )[0]
+                == "fee"
+            ]
+        for diff, combo in found[: config.max_suggestions]:
+            together = chosen + [pool[i] for i in combo]
+            proposals.append(
+                score_subset(line, together, cited, config, certain and diff == 0)
+            )
+    return proposals
+
+
 MAX_CREDIT_NOTES = 30  # open credit notes of a partner looked at
 
 
@@ -545,9 +614,12 @@ def _score_net(line, item, notes, gap, cited, cited_credits, certain):
     )
 
 
-def nearest_items(index, key, line, tolerance, exclude, limit):
+def nearest_items(index, key, line, tolerance, exclude, limit, ceiling=None):
     """Up to ``limit`` items of a partner small enough to be part of the
-    payment, nearest in (due) date to the line first."""
+    payment (below the amount plus ``tolerance``, or below ``ceiling``
+    cents), nearest in (due) date to the line first."""
+    if ceiling is None:
+        ceiling = line.cents + tolerance
     ordered = index.partner_by_date.get(key, ())
     dates = index.partner_dates.get(key, ())
     pos = bisect.bisect_left(dates, line.date) if line.date else len(ordered)
@@ -567,7 +639,7 @@ def nearest_items(index, key, line, tolerance, exclude, limit):
             item, left = ordered[left], left - 1
         else:
             item, right = ordered[right], right + 1
-        if item.cents < line.cents + tolerance and item.id not in exclude:
+        if item.cents < ceiling and item.id not in exclude:
             found.append(item)
     return found
 

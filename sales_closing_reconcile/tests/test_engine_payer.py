@@ -88,6 +88,34 @@ class TestPayerNames(unittest.TestCase):
         self.assertEqual(dec.action, "auto")
         self.assertEqual(dec.proposals[0].item_ids, (3,))
 
+    def test_full_name_printed_among_namesakes(self):
+        """The legal name printed in full names its partner among
+        namesakes of other legal forms when no namesake's items explain the
+        amount."""
+        items = [
+            item(1, 10, "1245.22", "INV/2026/06627", "北京鑫源电子有限责任公司", "CNY"),
+            item(2, 11, "980.00", "INV/2026/00002", "北京鑫源电子有限公司", "CNY"),
+            item(3, 12, "2760.00", "INV/2026/00003", "北京鑫源电子股份有限公司", "CNY"),
+        ]
+        # an amount nothing explains: the named payer's nearest items
+        dec = decide(
+            line("1100.00", "货款", "北京鑫源电子有限责任公司", "CNY"), items=items
+        )[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertEqual([p.item_ids for p in dec.proposals], [(1,)])
+        self.assertIn("amount:nearest", dec.proposals[0].reasons)
+        # a part of the invoice its bare number cites: suggested as a partial
+        dec = decide(
+            line("747.13", "SEPA CT /REF 6627", "北京鑫源电子有限责任公司", "CNY"),
+            items=items,
+        )[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertEqual(dec.proposals[0].item_ids, (1,))
+        self.assertTrue(dec.proposals[0].partial)
+        # the brand alone names none of them
+        dec = decide(line("1100.00", "货款", "鑫源电子", "CNY"), items=items)[0]
+        self.assertEqual(dec.action, "none")
+
     def test_fee_deducted_from_the_payers_only_item_in_reach(self):
         items = [
             item(1, 10, "1000.00", "INV/2026/00001", "Acme Trading Ltd"),
@@ -541,6 +569,36 @@ class TestCitedSet(unittest.TestCase):
         )[0]
         self.assertEqual(dec.action, "auto")
         self.assertEqual(dec.proposals[0].item_ids, (1, 2, 3))
+
+    def _large_customer(self):
+        """Two cited invoices among 32 open items of one customer (more
+        than a certain payer's items enumerated)."""
+        rng = random.Random(7)
+        items = [
+            item(1, 10, "4652.07", "INV/2026/00001", "Acme Trading Ltd"),
+            item(2, 10, "5911.05", "INV/2026/00002", "Acme Trading Ltd"),
+        ]
+        for i in range(3, 33):
+            amount = D(rng.randrange(5000, 900000)) / 100
+            items.append(item(i, 10, amount, f"INV/2026/{i:05d}", "Acme Trading Ltd"))
+        return items
+
+    def test_cut_list_of_a_large_customer(self):
+        items = self._large_customer()
+        third = items[20]
+        amount = D("4652.07") + D("5911.05") + third["amount_residual"]
+        cut = line(amount, "INV/2026/00001 INV/2026/00002 IN", "ACME TRADING LTD")
+        dec = decide(cut, items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(set(dec.proposals[0].item_ids), {1, 2, third["id"]})
+        # two items completing the list alike: suggested, both proposed
+        items.append(item(70, 10, third["amount_residual"], "INV/2026/00070", "Acme"))
+        dec = decide(cut, items=items)[0]
+        self.assertEqual(dec.action, "suggest")
+        self.assertEqual(
+            {frozenset(p.item_ids) for p in dec.proposals[:2]},
+            {frozenset((1, 2, third["id"])), frozenset((1, 2, 70))},
+        )
 
     def test_cut_list_with_two_completions_stays_suggested(self):
         items = [*self._items(), item(20, 10, "3665.16", "INV/2026/00020", "Acme")]
