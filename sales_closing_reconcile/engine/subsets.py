@@ -3,7 +3,7 @@ partner.
 
 Searches over plain cents (``subset_sums``, ``exact_subsets``) and the
 proposals they make for a line (``subset_proposals``,
-``wide_subset_proposals``, ``payer_solutions``).
+``wide_subset_proposals``, ``payer_solutions``, ``completion_proposals``).
 
 * ``subset_sums``: subsets of a pool whose sum lies in a window (the
   amount, plus a fee within tolerance), meet in the middle over two halves
@@ -26,8 +26,12 @@ proposals they make for a line (``subset_proposals``,
   the item's partner (opposite sign, same currency) pays the item less
   them.  The only such explanation of the cited item is certain; a
   shortfall a credit note explains only within the fee tolerance is
-  suggested (and ``credit_explains_shortfall`` keeps the item's partial
-  payment from being reconciled by itself).
+  suggested, scaled down when other credit notes do so too (and
+  ``credit_explains_shortfall`` keeps the item's partial payment from
+  being reconciled by itself).
+* **A cut list** (``completion_proposals``): cited items of one partner
+  the amount exceeds, completed by the fewest of its other open items
+  nearest in date (the references the field width lost).
 * Otherwise the partners a grouped payment may come from are searched among
   their cited items and the ``max_subset_pool`` items nearest in date (fee
   allowed), then, when nothing explains the amount exactly, exact subsets
@@ -579,9 +583,12 @@ def credit_note_proposals(line, index, cited, cited_credits, config):
                 and len(exact) == 1
                 and (ref_score >= STRONG_REF or credit_cited)
             ) or (gap and credit_cited and len(combos) == 1)
-            proposals.append(
-                _score_net(line, item, notes, gap, cited, cited_credits, certain)
-            )
+            prop = _score_net(line, item, notes, gap, cited, cited_credits, certain)
+            if gap and not credit_cited and len(combos) > 1:
+                # uncited credit notes filling the shortfall within a fee,
+                # one way of several: a guess, below the partial payment
+                prop.score = round(prop.score * 0.8, 4)
+            proposals.append(prop)
     return proposals
 
 

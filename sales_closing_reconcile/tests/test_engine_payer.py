@@ -373,6 +373,19 @@ class TestNetOfCreditNote(unittest.TestCase):
         self.assertEqual(dec.proposals[0].item_ids, (1, 5))
         self.assertEqual(dec.proposals[0].fee_amount, D(0))
 
+    def test_credit_notes_within_a_fee_are_no_rival(self):
+        # 300.00 short: the credit note of exactly 300.00; two others would
+        # fill it less a fee of 10.00 or 15.00 (one way of several: a guess)
+        items = [
+            *self.ITEMS,
+            item(5, 10, "-290.00", "RINV/2026/00009", "ACME"),
+            item(6, 10, "-285.00", "RINV/2026/00010", "ACME"),
+        ]
+        dec = decide(line("900.00", "INV/2026/00101"), items=items)[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (1, 2))
+        self.assertEqual(dec.proposals[0].fee_amount, D(0))
+
     def test_another_customers_credit_note_is_no_explanation(self):
         # 250.00 short: the credit note of that amount is Nordic's; the line
         # is a partial payment of the cited invoice
