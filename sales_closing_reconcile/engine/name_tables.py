@@ -144,6 +144,51 @@ LATIN_LEGAL = LEGAL_SUFFIXES | {
     "zeren",
     "jituan",
     "konggu",
+    # short forms as written without their dots (S.L., Sp. z o.o., Cía.)
+    "sl",
+    "sp",
+    "z",
+    "oo",
+    "spzoo",
+    "cia",
+    "pvt",
+    "private",
+    # 股份: "... (JOINT) STOCK CO LTD", "... SHARE(S) CO LTD"
+    "joint",
+    "stock",
+    "share",
+    "shares",
+    # legal forms written out in full, as SEPA's 70 characters allow:
+    # Gesellschaft mit beschränkter Haftung, Aktiebolag, société / società a
+    # responsabilité / responsabilità limitée / limitata, sociedad limitada /
+    # anónima, besloten / naamloze vennootschap, spółka z ograniczoną
+    # odpowiedzialnością / akcyjna
+    "gesellschaft",
+    "mit",
+    "beschraenkter",
+    "beschrankter",
+    "haftung",
+    "aktiengesellschaft",
+    "aktiebolag",
+    "kommanditgesellschaft",
+    "societe",
+    "societa",
+    "sociedad",
+    "a",
+    "responsabilite",
+    "responsabilita",
+    "limitee",
+    "limitata",
+    "limitada",
+    "anonyme",
+    "anonima",
+    "besloten",
+    "naamloze",
+    "vennootschap",
+    "spolka",
+    "ograniczona",
+    "odpowiedzialnoscia",
+    "akcyjna",
 }
 LEGAL_HEADS = (
     "limited",
@@ -156,6 +201,9 @@ LEGAL_HEADS = (
     "gufen",
 )
 STOPWORDS = frozenset({"and", "the", "of", "und", "et"})
+# "&" as other languages write it out (Rossi E Figli, Jansen En Zonen,
+# Lindqvist Och Söner, García Y Cía): dropped between two words only
+CONNECTORS = frozenset({"e", "y", "en", "och", "og", "i"})
 
 # Trade words of Chinese company names and their English form (as the
 # companies write their English names: brand in pinyin, trade in English).

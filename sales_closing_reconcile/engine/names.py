@@ -49,6 +49,7 @@ from .name_tables import (
     CANONICAL,
     CJK_LEGAL,
     CJK_PLACES,
+    CONNECTORS,
     LATIN_LEGAL,
     LATIN_PLACE_PAIRS,
     LEGAL_HEADS,
@@ -251,6 +252,11 @@ _IMPORT_EXPORT_RE = re.compile(r"\bi\s*[/&]\s*e\b")
 def _latin_tokens(text, places):
     text = _IMPORT_EXPORT_RE.sub(" import export ", text)
     tokens = [t for t in re.split(r"[^0-9a-z]+", text) if t and t not in STOPWORDS]
+    tokens = [
+        t
+        for i, t in enumerate(tokens)
+        if t not in CONNECTORS or i == 0 or i == len(tokens) - 1
+    ]
     # a bank's cut of the legal form: "co lt", "company limi", "co l"
     if len(tokens) > 2 and any(
         head.startswith(tokens[-1])

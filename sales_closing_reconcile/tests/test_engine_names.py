@@ -167,6 +167,36 @@ class TestLatinNames(unittest.TestCase):
             "northern pacific logistics",
         )
 
+    def test_legal_forms_written_out_or_without_dots(self):
+        for partner, payer in (
+            ("García Hermanos S.L.", "GARCIA HERMANOS SOCIEDAD LIMITADA"),
+            ("Kowalski Sp. z o.o.", "KOWALSKI"),
+            ("Kowalski Sp. z o.o.", "KOWALSKI SPOLKA Z OGRANICZONA ODPOWIEDZIALNOSCIA"),
+            ("Rossi & Figli S.r.l.", "ROSSI FIGLI SOCIETA A RESPONSABILITA LIMITATA"),
+            ("Dupont Frères SARL", "DUPONT FRERES SOCIETE A RESPONSABILITE LIMITEE"),
+            ("Van der Berg B.V.", "VAN DER BERG BESLOTEN VENNOOTSCHAP"),
+            ("Svensson Handel AB", "SVENSSON HANDEL AKTIEBOLAG"),
+            (
+                "Schmidt Logistik GmbH",
+                "SCHMIDT LOGISTIK GESELLSCHAFT MIT BESCHRAENKTER",
+            ),
+            (
+                "Pacific Crest Supplies Pte. Ltd.",
+                "PACIFIC CREST SUPPLIES PRIVATE LIMITED",
+            ),
+            ("苏州金桥机械股份有限公司", "SUZHOU JINQIAO MACHINERY STOCK CO LTD"),
+            ("苏州金桥机械股份有限公司", "SUZHOU JINQIAO MACHINERY SHARE CO LTD"),
+        ):
+            self.assertEqual(sim(partner, payer), 1.0, payer)
+        # "&" written out in the company's language, between two words
+        for partner, payer in (
+            ("Rossi & Figli S.r.l.", "ROSSI E FIGLI SRL"),
+            ("Jansen & Zonen B.V.", "JANSEN EN ZONEN BV"),
+            ("Lindqvist & Söner AB", "LINDQVIST OCH SONER AB"),
+        ):
+            self.assertEqual(sim(partner, payer), 1.0, payer)
+        self.assertEqual(names.name_form("Y Trading Ltd").core, "y trading")
+
     def test_abbreviations(self):
         self.assertGreaterEqual(
             sim("International Business Machines Corp.", "IBM"), 0.9
