@@ -162,7 +162,9 @@ from .scoring import (  # noqa: F401 (MatchConfig ... are the engine's API)
 NOISE_RE = re.compile(
     r"\b(bank\s*(fee|fees|charge|charges)|service\s*charges?|account\s*(fee|maintenance)|"
     r"commission|salary|salaries|payroll|wages?|taxes|tax|vat|interest|"
-    r"overdraft|loan|insurance|rent)\b|手续费|工资|薪|税|利息|社保|公积金|年费|贷款|电费|房租",
+    r"overdraft|loan|insurance|rent)\b|手续费|工资|薪|税|利息|社保|公积金|年费|电费|房租"
+    # a loan paid out; 贷款 alone is as often a typo for 货款 (goods)
+    r"|贷款发放|发放贷款",
     re.IGNORECASE,
 )
 

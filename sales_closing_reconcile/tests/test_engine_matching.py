@@ -250,10 +250,22 @@ class TestAmbiguityAndNoise(unittest.TestCase):
             line(
                 "999.99", "税款退还", line_id=7, currency="CNY", payer_name="某某贸易"
             ),
+            line(
+                "999.99", "贷款发放", line_id=8, currency="CNY", payer_name="某某银行"
+            ),
         ]
         for dec in decide(*noise):
             self.assertNotEqual(dec.action, "auto", dec.line_id)
             self.assertEqual(dec.proposals, [], dec.line_id)
+
+    def test_loan_is_a_typo_for_goods(self):
+        # 贷款 (loan) typed for 货款 (payment for goods), as memos often
+        # are: customer money like any other
+        dec = decide(
+            line("999.99", "贷款", currency="CNY", payer_name="上海某某贸易有限公司")
+        )[0]
+        self.assertEqual(dec.action, "auto")
+        self.assertEqual(dec.proposals[0].item_ids, (4,))
 
     def test_at_most_max_suggestions(self):
         items = [
