@@ -425,6 +425,22 @@ def wide_subset_proposals(line, index, cited, config, solved):
     return proposals
 
 
+def _cited_sets(line, index, cited):
+    """Per partner, the items the label cites of it (match >= CITED_REF),
+    when one of them is cited strongly (>= STRONG_REF) or the partner is a
+    certain payer (bare invoice numbers of its own)."""
+    by_partner = defaultdict(list)
+    for item_id, (score, _r) in cited.items():
+        item = index.items[item_id]
+        if score >= CITED_REF and item.partner_id is not None:
+            by_partner[item.partner_id].append((item, score))
+    return [
+        [it for it, _s in entries]
+        for pid, entries in by_partner.items()
+        if max(score for _i, score in entries) >= STRONG_REF or pid in line.certain
+    ]
+
+
 def cited_set_proposals(line, index, cited, config):
     """The items a label cites of one partner, together: when at least two
     are cited (match >= CITED_REF, one >= STRONG_REF unless the partner is
@@ -432,18 +448,10 @@ def cited_set_proposals(line, index, cited, config):
     amount, or the amount less a fee within tolerance, the payer said which
     invoices it paid; certain (a bank fee deducted from a listed payment
     is found no other way among many fee-window subsets)."""
-    by_partner = defaultdict(list)
-    for item_id, (score, _r) in cited.items():
-        item = index.items[item_id]
-        if score >= CITED_REF and item.partner_id is not None:
-            by_partner[item.partner_id].append((item, score))
     proposals = []
-    for pid, entries in by_partner.items():
-        if len(entries) < 2 or (
-            max(score for _i, score in entries) < STRONG_REF and pid not in line.certain
-        ):
+    for chosen in _cited_sets(line, index, cited):
+        if len(chosen) < 2:
             continue
-        chosen = [it for it, _s in entries]
         total = sum(it.cents for it in chosen)
         if amount_relation(line, total, config)[0] in ("exact", "fee"):
             proposals.append(score_subset(line, chosen, cited, config, True))
@@ -465,16 +473,9 @@ def completion_proposals(line, index, cited, config):
     (``chance_sums``), is certain; any other is a suggestion (holding an
     uncited item beside cited ones, ``matching._apply_context`` scales it
     below what reconciles)."""
-    by_partner = defaultdict(list)
-    for item_id, (score, _r) in cited.items():
-        item = index.items[item_id]
-        if score >= CITED_REF and item.partner_id is not None:
-            by_partner[item.partner_id].append((item, score))
     proposals = []
-    for pid, entries in by_partner.items():
-        if max(score for _i, score in entries) < STRONG_REF and pid not in line.certain:
-            continue
-        chosen = [it for it, _s in entries]
+    for chosen in _cited_sets(line, index, cited):
+        pid = chosen[0].partner_id
         rest = line.cents - sum(it.cents for it in chosen)
         if rest <= 0:
             continue
