@@ -86,7 +86,7 @@ def chance_sums(cents, target, max_size, min_size=2):
     variance = sum((c - mean) ** 2 for c in cents) / n
     expected = 0.0
     for k in range(min_size, min(max_size, n) + 1):
-        spread = k * variance * (n - k) / (n - 1) if k < n else 0
+        spread = k * variance * (n - k) / (n - 1)
         if spread <= 0:
             continue
         z2 = (target - k * mean) ** 2 / (2 * spread)
@@ -97,10 +97,11 @@ def chance_sums(cents, target, max_size, min_size=2):
     return expected
 
 
-def _by_chance(amounts, line, size):
-    """The items ``amounts`` make a sum of ``size`` on the line's amount
-    often enough that finding one is no evidence (``CHANCE_MAX``)."""
-    return chance_sums(amounts, line.cents, size) >= CHANCE_MAX
+def _by_chance(amounts, target, size, min_size=2):
+    """The items ``amounts`` make a sum of ``min_size`` to ``size`` of them
+    on ``target`` cents often enough that finding one is no evidence
+    (``CHANCE_MAX``)."""
+    return chance_sums(amounts, target, size, min_size) >= CHANCE_MAX
 
 
 def subset_sums(pool, target, tolerance, max_size, limit=5, min_size=2):
@@ -234,7 +235,7 @@ def payer_solutions(line, index, partner_id, config):
             fee.append(chosen)
     complete = len(found) < FULL_CAP
     if len(exact) == 1 and (
-        len(exact[0]) == 1 or not _by_chance(cents, line, len(exact[0]))
+        len(exact[0]) == 1 or not _by_chance(cents, line.cents, len(exact[0]))
     ):
         return exact, fee
     if len(exact) == 1:
@@ -310,7 +311,7 @@ def explains_exactly(index, partner_id, line, config):
     if lo <= config.max_full_pool:
         pool = [c for c, _o, _i in entries[:lo]]
         return bool(_window(pool, cents, 0, config.max_full_size, 2, 1))
-    pool = nearest_items(index, key, line, 0, (), config.max_exact_pool)
+    pool = nearest_items(index, key, line, line.cents, (), config.max_exact_pool)
     return bool(
         exact_subsets([it.cents for it in pool], cents, config.max_exact_size, 1)
     )
@@ -378,7 +379,7 @@ def subset_proposals(line, index, cited, config, solved):
             index,
             (pid, line.currency, line.sign),
             line,
-            tolerance,
+            line.cents + tolerance,
             cited,
             config.max_subset_pool - len(pool),
         )
@@ -412,7 +413,7 @@ def wide_subset_proposals(line, index, cited, config, solved):
             index,
             (pid, line.currency, line.sign),
             line,
-            0,
+            line.cents,
             (),
             config.max_exact_pool,
         )
@@ -476,18 +477,18 @@ def completion_proposals(line, index, cited, config):
     proposals = []
     for chosen in _cited_sets(line, index, cited):
         pid = chosen[0].partner_id
-        rest = line.cents - sum(it.cents for it in chosen)
+        cited_total = sum(it.cents for it in chosen)
+        rest = line.cents - cited_total
         if rest <= 0:
             continue
-        tolerance = fee_limit(line.cents + line.cents // 10, config)
+        tolerance = _search_tolerance(line, config)
         pool = nearest_items(
             index,
             (pid, line.currency, line.sign),
             line,
-            0,
+            rest + tolerance + 1,
             {it.id for it in chosen},
             config.max_exact_pool,
-            ceiling=rest + tolerance + 1,
         )
         amounts = [it.cents for it in pool]
         # exact completions first (a fee window holds many more, and a
@@ -496,9 +497,8 @@ def completion_proposals(line, index, cited, config):
             (diff, combo)
             for diff, _n, combo in _window(amounts, rest, 0, MAX_COMPLETION_SIZE, 1, 3)
         ]
-        certain = (
-            len(found) == 1
-            and chance_sums(amounts, rest, len(found[0][1]), min_size=1) < CHANCE_MAX
+        certain = len(found) == 1 and not _by_chance(
+            amounts, rest, len(found[0][1]), min_size=1
         )
         if not found:
             found = [
@@ -507,7 +507,7 @@ def completion_proposals(line, index, cited, config):
                     amounts, rest, tolerance, MAX_COMPLETION_SIZE, 1, FULL_CAP
                 )
                 if amount_relation(
-                    line, line.cents - rest + sum(amounts[i] for i in combo), config
+                    line, cited_total + sum(amounts[i] for i in combo), config
                 )[0]
                 == "fee"
             ]
@@ -622,12 +622,10 @@ def _score_net(line, item, notes, gap, cited, cited_credits, certain):
     )
 
 
-def nearest_items(index, key, line, tolerance, exclude, limit, ceiling=None):
-    """Up to ``limit`` items of a partner small enough to be part of the
-    payment (below the amount plus ``tolerance``, or below ``ceiling``
-    cents), nearest in (due) date to the line first."""
-    if ceiling is None:
-        ceiling = line.cents + tolerance
+def nearest_items(index, key, line, ceiling, exclude, limit):
+    """Up to ``limit`` items of a partner below ``ceiling`` cents (small
+    enough to be part of the payment), nearest in (due) date to the line
+    first."""
     ordered = index.partner_by_date.get(key, ())
     dates = index.partner_dates.get(key, ())
     pos = bisect.bisect_left(dates, line.date) if line.date else len(ordered)
@@ -681,7 +679,7 @@ def score_subset(line, chosen, cited, config, certain=False, pool=()):
         relation == "exact"
         and not coverage
         and not certain
-        and _by_chance(pool, line, len(chosen))
+        and _by_chance(pool, line.cents, len(chosen))
     ):
         weights.append(W_SUBSET_CHANCE)
     elif relation == "exact" or certain:
